@@ -1,0 +1,270 @@
+"""The ``netral`` command line: a thin layer over the library for admins and developers.
+
+Exit codes: 0 success; 1 the knowledge base (or another input file) has errors;
+2 wrong usage or missing configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.core.engine import Answer, Engine
+from bot.core.evaluate import evaluate
+from bot.core.render import Button, Reply
+from bot.evalset import EvalSetError, load_cases
+from bot.knowledge import KnowledgeError, load_knowledge, require_knowledge
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+QUIT_WORDS = frozenset({"keluar", "exit", "quit", "q"})
+
+
+def default_knowledge_dir() -> Path:
+    """NETRAL_KNOWLEDGE_DIR, else ./knowledge, else the folder shipped beside the package."""
+    from bot.settings import Settings
+
+    configured = Path(Settings.from_env().knowledge_dir)
+    if configured.is_dir():
+        return configured
+    shipped = Path(__file__).resolve().parent.parent / "knowledge"
+    return shipped if shipped.is_dir() else configured
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="netral",
+        description="Netral: jawaban netralitas ASN. Admin and developer commands.",
+    )
+    parser.add_argument(
+        "--knowledge", "-k", type=Path, default=None,
+        help="knowledge base folder (default: $NETRAL_KNOWLEDGE_DIR or ./knowledge)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question (or '-' for one per line on stdin)")
+    ask.add_argument("question", help="the question, or '-' to read one per line from stdin")
+    ask.add_argument("--json", action="store_true", help="print JSON instead of the reply")
+    ask.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("eval", help="measure the matcher on a YAML list of {q, expect}")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--verbose", "-v", action="store_true", help="list every failure")
+    ev.set_defaults(func=cmd_eval)
+
+    chat = sub.add_parser("chat", help="interactive console over the bot's engine (no token)")
+    chat.set_defaults(func=cmd_chat)
+
+    val = sub.add_parser("validate", help="check the knowledge base; non-zero exit on errors")
+    val.add_argument("dir", nargs="?", type=Path, default=None)
+    val.set_defaults(func=cmd_validate)
+
+    _add_bot_commands(sub)
+    return parser
+
+
+def _add_bot_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Commands that need the Telegram side or the query log (imported lazily)."""
+    try:
+        from bot import cli_bot
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return
+    cli_bot.add_commands(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``netral`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except KnowledgeError as exc:
+        print("Knowledge base has errors:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:  # e.g. piped into `head`
+        return EXIT_OK
+    return code
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return Engine(require_knowledge(args.knowledge or default_knowledge_dir()))
+
+
+# -- ask --------------------------------------------------------------------------
+
+
+def answer_json(answer: Answer) -> dict[str, object]:
+    """The JSON contract of ``netral ask --json``."""
+    result = answer.result
+    entry = result.entry
+    return {
+        "status": result.status,
+        "id": entry.id if entry else None,
+        "score": round(result.score, 4),
+        "verdict": entry.verdict if entry else None,
+        "answer": answer.reply.text,
+        "suggestions": [
+            {"id": c.entry.id, "question": c.entry.canonical_question, "score": round(c.score, 4)}
+            for c in result.candidates
+        ]
+        if result.status == "ambiguous"
+        else [],
+    }
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question, or every line of stdin with '-'."""
+    engine = _engine(args)
+    if args.question == "-":
+        for line in sys.stdin:
+            question = line.strip()
+            if not question:
+                continue
+            _print_answer(engine.ask(question), as_json=args.json, out=sys.stdout)
+            sys.stdout.flush()
+        return EXIT_OK
+    if not args.question.strip():
+        print("netral ask: the question is empty", file=sys.stderr)
+        return EXIT_USAGE
+    _print_answer(engine.ask(args.question), as_json=args.json, out=sys.stdout)
+    return EXIT_OK
+
+
+def _print_answer(answer: Answer, *, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
+    else:
+        out.write(format_reply(answer.reply) + "\n")
+
+
+def format_reply(reply: Reply, numbered: Sequence[Button] = ()) -> str:
+    """The reply as a person reads it in a terminal, with numbered choices."""
+    lines = [reply.text]
+    if numbered:
+        lines.append("")
+        for i, button in enumerate(numbered, 1):
+            lines.append(f"  [{i}] {button.label}")
+    return "\n".join(lines)
+
+
+# -- eval -------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Print the matcher's figures on an evaluation file."""
+    try:
+        cases = load_cases(args.file)
+    except EvalSetError as exc:
+        print(f"netral eval: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    engine = _engine(args)
+    known = {e.id for e in engine.kb.entries}
+    unknown = sorted({i for c in cases for i in c.expect} - known)
+    if unknown:
+        print(f"netral eval: warning: expected ids not in the knowledge base: "
+              f"{', '.join(unknown)}", file=sys.stderr)
+    start = time.perf_counter()
+    report = evaluate(
+        cases,
+        engine.matcher.match,
+        lambda q: [c.entry.id for c in engine.matcher.rank(
+            tuple(engine.matcher.correct(engine.matcher.normalizer.tokens(q))))[:3]],
+    )
+    elapsed = time.perf_counter() - start
+    if args.verbose:
+        for o in report.outcomes:
+            if not o.failed:
+                continue
+            got = ", ".join(f"{c.entry.id}:{c.score:.2f}" for c in o.result.candidates) or "-"
+            expect = ", ".join(sorted(o.case.expect)) or "null"
+            print(f"{o.kind:15} {o.case.question!r}\n{'':15} expect={expect} "
+                  f"got={o.result.status}[{got}] tokens={' '.join(o.result.tokens)}")
+        print()
+    print(f"{args.file}: {len(cases)} questions in {elapsed * 1000:.0f} ms "
+          f"({elapsed * 1000 / max(len(cases), 1):.2f} ms each)")
+    for line in report.summary_lines():
+        print(line)
+    return EXIT_OK
+
+
+# -- chat -------------------------------------------------------------------------
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Interactive console: the bot's answers without Telegram."""
+    engine = _engine(args)
+    return run_console(engine, sys.stdin, sys.stdout)
+
+
+def run_console(engine: Engine, stdin: TextIO, out: TextIO) -> int:
+    """Read questions until 'keluar' or end of input; numbers pick an offered button."""
+    interactive = stdin.isatty()
+    out.write(
+        f"Netral — tanya jawab netralitas ASN ({len(engine.kb.entries)} topik). "
+        "Ketik pertanyaan, nomor untuk memilih, atau 'keluar'.\n"
+    )
+    choices: list[Button] = []
+    while True:
+        if interactive:
+            out.write("\nAnda> ")
+            out.flush()
+        try:
+            line = stdin.readline()
+        except KeyboardInterrupt:
+            line = ""
+        if not line:
+            out.write("\nSampai jumpa.\n")
+            return EXIT_OK
+        text = line.strip()
+        if not text:
+            continue
+        if text.lower() in QUIT_WORDS:
+            out.write("Sampai jumpa.\n")
+            return EXIT_OK
+        reply: Reply | None
+        if text.isdigit() and choices:
+            index = int(text) - 1
+            if not 0 <= index < len(choices):
+                out.write(f"Pilih nomor 1 sampai {len(choices)}.\n")
+                continue
+            button = choices[index]
+            if button.kind.startswith("feedback"):
+                out.write("Terima kasih atas masukan Anda.\n")
+                continue
+            reply = engine.show(button.entry_id or "")
+            if reply is None:
+                continue
+        else:
+            reply = engine.ask(text).reply
+        choices = reply.flat_buttons()
+        out.write("\n" + format_reply(reply, choices) + "\n")
+        out.flush()
+
+
+# -- validate ---------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Report every problem of the knowledge base; exit 1 on errors."""
+    folder = args.dir or args.knowledge or default_knowledge_dir()
+    result = load_knowledge(folder)
+    for problem in result.problems:
+        print(problem, file=sys.stderr if problem.level == "error" else sys.stdout)
+    if result.kb is None:
+        print(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in {folder}",
+              file=sys.stderr)
+        return EXIT_INVALID
+    kb = result.kb
+    print(f"OK {folder}: {len(kb.entries)} entries, {kb.phrasing_count} phrasings, "
+          f"{len(kb.categories)} categories, {len(result.warnings)} warning(s)")
+    return EXIT_OK

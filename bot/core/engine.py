@@ -1,0 +1,39 @@
+"""The question-answering engine shared by the console, the CLI and the Telegram bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.matcher import DEFAULT_WEIGHTS, MatchResult, Matcher, Weights
+from bot.core.models import KnowledgeBase
+from bot.core.render import Reply, render_entry, render_result
+
+# Questions are matched on this many characters at most: a pasted essay costs no more
+# than a long question, and the meaning of a question is in its first sentences.
+MAX_QUESTION_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A match with its rendered reply."""
+
+    result: MatchResult
+    reply: Reply
+
+
+class Engine:
+    """Matches questions and renders replies over one immutable knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, weights: Weights = DEFAULT_WEIGHTS) -> None:
+        self.kb = kb
+        self.matcher = Matcher(kb, weights=weights)
+
+    def ask(self, question: str) -> Answer:
+        """Match a question (bounded to its first ``MAX_QUESTION_CHARS``) and render it."""
+        result = self.matcher.match(question[:MAX_QUESTION_CHARS])
+        return Answer(result, render_result(result, self.kb))
+
+    def show(self, entry_id: str) -> Reply | None:
+        """The answer card of one entry, or None for an unknown id."""
+        entry = self.kb.get(entry_id)
+        return render_entry(entry, self.kb) if entry else None

@@ -1,0 +1,84 @@
+"""Plain data types of the knowledge base, shared by the loader, matcher and renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+VERDICTS: Final = ("dilarang", "boleh", "bersyarat", "info")
+
+
+@dataclass(frozen=True, slots=True)
+class LegalBasis:
+    """One regulation (and optionally its article and a short quote) behind an answer."""
+
+    regulation: str
+    article: str | None = None
+    quote: str | None = None
+
+    def citation(self) -> str:
+        """The regulation with its article, e.g. 'PP 94/2021 tentang Disiplin PNS, Pasal 5'."""
+        return f"{self.regulation}, {self.article}" if self.article else self.regulation
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One FAQ entry: a question family with its verdict, answer and legal basis."""
+
+    id: str
+    title: str
+    category: str
+    verdict: str
+    questions: tuple[str, ...]
+    answer: str
+    keywords: tuple[str, ...] = ()
+    legal_basis: tuple[LegalBasis, ...] = ()
+    sanction: str | None = None
+    related: tuple[str, ...] = ()
+
+    @property
+    def canonical_question(self) -> str:
+        """The first phrasing, used on suggestion buttons and lists."""
+        return self.questions[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A group of entries, one YAML file in knowledge/."""
+
+    id: str
+    title: str
+    entry_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Language data admins keep in knowledge/sinonim.yaml."""
+
+    # variant phrase (already lower-case, space separated) -> canonical phrase
+    synonyms: dict[str, str] = field(default_factory=dict)
+    stopwords: frozenset[str] = frozenset()
+    # words the stemmer must leave as they are
+    protected: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """All entries, their categories and the lexicon, as loaded and validated."""
+
+    entries: tuple[Entry, ...]
+    categories: tuple[Category, ...]
+    lexicon: Lexicon
+    _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def get(self, entry_id: str) -> Entry | None:
+        """The entry with this id, or None."""
+        return self._by_id.get(entry_id)
+
+    @property
+    def phrasing_count(self) -> int:
+        """How many phrasings the entries hold in all."""
+        return sum(len(e.questions) for e in self.entries)

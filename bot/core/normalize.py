@@ -1,0 +1,147 @@
+"""Text normalisation for Indonesian chat questions.
+
+The pipeline, in order (each step has its own unit test):
+
+1. Unicode NFKC and lower case; @mentions and URLs dropped.
+2. Reduplication folded: ``foto2`` and ``foto-foto`` become ``foto``.
+3. Informal prefixes joined by a hyphen are glued (``nge-like`` -> ``ngelike``);
+   any other punctuation, emoji and symbols become spaces.
+4. Letters repeated three or more times are collapsed (``bolehhh`` -> ``boleh``).
+5. Small numbers become words (``2`` / ``02`` -> ``dua``) so that "pose 2 jari" and
+   "pose dua jari" meet; other numbers stay as they are.
+6. The colloquial prefix ``nge``/``ng`` before a longer word is dropped (``ngeshare`` -> ``share``).
+7. Synonyms from the lexicon replace informal spellings, longest phrase first.
+8. Stop words are removed.
+9. Words are stemmed (``berkampanye`` -> ``kampanye``) unless protected, short, or already
+   canonical synonym targets.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from bot.core.models import Lexicon
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_MENTION = re.compile(r"@\w+")
+_REDUP_DIGIT = re.compile(r"\b([a-z]{2,})2\b")
+_REDUP_HYPHEN = re.compile(r"\b([a-z]+)-\1\b")
+# Informal or affix prefixes that people attach with a hyphen: "nge-like", "di-share", "e-ktp".
+_HYPHEN_PREFIX = re.compile(r"\b(e|nge|ng|di|ke|se|me|ber|ter|pe|pen|men|mem|meng)-(?=[a-z])")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_REPEATS = re.compile(r"(?<=[a-z])([a-z])\1{2,}")  # not at word start: "pppk"
+_NGE = re.compile(r"^nge(?=[a-z]{4,}$)")
+
+_NUMBER_WORDS = {
+    1: "satu",
+    2: "dua",
+    3: "tiga",
+    4: "empat",
+    5: "lima",
+    6: "enam",
+    7: "tujuh",
+    8: "delapan",
+    9: "sembilan",
+}
+
+# Longest synonym phrase considered, in words: bounds the greedy scan.
+_MAX_PHRASE_WORDS = 6
+
+
+def basic_clean(text: str) -> str:
+    """Steps 1-4: lower-case text with only letters, digits and single spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    text = _REDUP_DIGIT.sub(r"\1", text)
+    text = _REDUP_HYPHEN.sub(r"\1", text)
+    text = _HYPHEN_PREFIX.sub(r"\1", text)
+    # Accented Latin letters lose their marks; everything else that is not a letter or digit
+    # (emoji, punctuation, symbols) becomes a space.
+    text = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+    text = _NON_WORD.sub(" ", text)
+    text = _REPEATS.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def number_word(token: str) -> str:
+    """Step 5: '2' or '02' -> 'dua'; any other token unchanged."""
+    if token.isdigit() and len(token) <= 2:
+        value = int(token)
+        return _NUMBER_WORDS.get(value, token)
+    return token
+
+
+def _default_stemmer() -> Callable[[str], str]:
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    stem: Callable[[str], str] = StemmerFactory().create_stemmer().stem
+    return stem
+
+
+class Normalizer:
+    """Turns a question into the list of meaningful, canonical word stems."""
+
+    def __init__(self, lexicon: Lexicon, stemmer: Callable[[str], str] | None = None) -> None:
+        self._lexicon = lexicon
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        targets: set[str] = set()
+        for variant, canonical in lexicon.synonyms.items():
+            key = tuple(basic_clean(variant).split())
+            value = tuple(basic_clean(canonical).split())
+            if key and key != value:
+                self._phrases[key] = value
+            targets.update(value)
+        self._longest = min(_MAX_PHRASE_WORDS, max((len(k) for k in self._phrases), default=1))
+        # Canonical words are already in their dictionary form: stemming them again could
+        # only damage them (e.g. "pemilu" -> "milu").
+        self._keep = frozenset(targets) | lexicon.protected
+        self._stopwords = lexicon.stopwords
+        raw_stem = stemmer or _default_stemmer()
+        self._stem = lru_cache(maxsize=65536)(raw_stem)
+
+    def words(self, text: str) -> list[str]:
+        """Steps 1-7: cleaned words with synonyms applied, stop words still present."""
+        tokens = [number_word(t) for t in basic_clean(text).split()]
+        tokens = [_NGE.sub("", t) for t in tokens]
+        return self._apply_synonyms(tokens)
+
+    def tokens(self, text: str) -> list[str]:
+        """The full pipeline: meaningful stems in their original order (duplicates kept)."""
+        return [self.stem(t) for t in self.words(text) if t not in self._stopwords]
+
+    def stem(self, token: str) -> str:
+        """Step 9 for one word."""
+        if token in self._keep or len(token) <= 3 or not token.isalpha():
+            return token
+        stemmed = self._stem(token)
+        return stemmed or token
+
+    def key(self, text: str) -> str:
+        """A canonical string for duplicate detection: the tokens joined by spaces."""
+        return " ".join(self.tokens(text))
+
+    def _apply_synonyms(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                replacement = self._phrases.get(tuple(tokens[i : i + size]))
+                if replacement is not None:
+                    out.extend(replacement)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+
+def unique(tokens: Iterable[str]) -> list[str]:
+    """Tokens without repeats, first occurrence kept."""
+    return list(dict.fromkeys(tokens))

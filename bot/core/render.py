@@ -1,0 +1,202 @@
+"""Replies as plain data: text for the console and HTML for Telegram, plus button specs.
+
+Nothing here knows Telegram's types: the bot turns ``Button`` specs into inline keyboards
+and the console numbers them. Every piece of knowledge-base or user text placed in HTML
+goes through ``html.escape``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from bot.core.matcher import MatchResult
+from bot.core.models import Entry, KnowledgeBase
+
+TELEGRAM_LIMIT: Final = 4096
+
+VERDICT_LABELS: Final = {
+    "dilarang": "⛔ DILARANG",
+    "boleh": "✅ BOLEH",
+    "bersyarat": "⚠️ BERSYARAT",
+    "info": "ℹ️ INFO",
+}
+
+DISCLAIMER: Final = (
+    "Informasi ini bersifat umum, bukan keputusan hukum. Untuk kasus tertentu, "
+    "hubungi bagian kepegawaian instansi Anda, BKN, atau Bawaslu."
+)
+
+NO_MATCH_TEXT: Final = (
+    "Maaf, saya belum bisa menjawab pertanyaan itu. Saya hanya menjawab pertanyaan tentang "
+    "netralitas ASN (PNS dan PPPK) dalam pemilu dan pilkada: kampanye, media sosial, "
+    "atribut, sanksi, dan cara melapor."
+)
+NO_MATCH_NOTED: Final = "Pertanyaan Anda sudah dicatat untuk ditinjau admin."
+AMBIGUOUS_TEXT: Final = "Maksud Anda:"
+
+# Questions offered when nothing matched: one per popular area.
+EXAMPLE_QUESTIONS: Final = (
+    "Apakah ASN boleh ikut kampanye?",
+    "Bolehkah PNS like postingan calon di media sosial?",
+    "Apa sanksi bagi ASN yang tidak netral?",
+)
+
+ButtonKind = Literal["entry", "suggestion", "related", "feedback_up", "feedback_down"]
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button the user can press; ``entry_id`` identifies the entry to show."""
+
+    kind: ButtonKind
+    label: str
+    entry_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One reply in both renderings, with its buttons (one list per keyboard row)."""
+
+    text: str
+    html: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default=())
+
+    def flat_buttons(self) -> list[Button]:
+        """All buttons in reading order."""
+        return [b for row in self.buttons for b in row]
+
+
+def verdict_label(verdict: str) -> str:
+    """The verdict line, e.g. '⛔ DILARANG'."""
+    return VERDICT_LABELS.get(verdict, verdict.upper())
+
+
+def render_entry(entry: Entry, kb: KnowledgeBase, *, feedback: bool = True) -> Reply:
+    """The answer card: verdict line, answer, legal basis, sanction; related and feedback."""
+    text_parts = [f"{verdict_label(entry.verdict)} — {entry.title}", entry.answer]
+    html_parts = [
+        f"<b>{verdict_label(entry.verdict)} — {html.escape(entry.title)}</b>",
+        html.escape(entry.answer),
+    ]
+    if entry.legal_basis:
+        text_lines = ["Dasar hukum:"]
+        html_lines = ["<b>Dasar hukum:</b>"]
+        for basis in entry.legal_basis:
+            quote = f": {basis.quote}" if basis.quote else ""
+            text_lines.append(f"• {basis.citation()}{quote}")
+            html_lines.append(
+                f"• {html.escape(basis.citation())}"
+                + (f": <i>{html.escape(basis.quote)}</i>" if basis.quote else "")
+            )
+        text_parts.append("\n".join(text_lines))
+        html_parts.append("\n".join(html_lines))
+    if entry.sanction:
+        text_parts.append(f"Sanksi: {entry.sanction}")
+        html_parts.append(f"<b>Sanksi:</b> {html.escape(entry.sanction)}")
+    rows: list[tuple[Button, ...]] = []
+    related = [kb.get(r) for r in entry.related]
+    for rel in (r for r in related if r is not None):
+        rows.append((Button("related", f"➡️ {rel.title}", rel.id),))
+    if feedback:
+        rows.append(
+            (
+                Button("feedback_up", "👍 Membantu", entry.id),
+                Button("feedback_down", "👎 Kurang tepat", entry.id),
+            )
+        )
+    return Reply("\n\n".join(text_parts), "\n\n".join(html_parts), tuple(rows))
+
+
+def render_ambiguous(result: MatchResult) -> Reply:
+    """'Maksud Anda:' with one button per suggestion."""
+    lines = [AMBIGUOUS_TEXT]
+    for i, c in enumerate(result.candidates, 1):
+        lines.append(f"{i}. {c.entry.canonical_question}")
+    rows = tuple(
+        (Button("suggestion", c.entry.canonical_question, c.entry.id),)
+        for c in result.candidates
+    )
+    html_lines = [f"<b>{AMBIGUOUS_TEXT}</b>"] + [html.escape(x) for x in lines[1:]]
+    return Reply("\n".join(lines), "\n".join(html_lines), rows)
+
+
+def render_no_match(*, noted: bool = True) -> Reply:
+    """A polite 'I cannot answer that', what the bot answers, and example questions."""
+    examples = "\n".join(f"• {q}" for q in EXAMPLE_QUESTIONS)
+    tail = f"\n\n{NO_MATCH_NOTED}" if noted else ""
+    text = f"{NO_MATCH_TEXT}\n\nContoh pertanyaan:\n{examples}{tail}"
+    html_text = (
+        f"{html.escape(NO_MATCH_TEXT)}\n\n<b>Contoh pertanyaan:</b>\n"
+        f"{html.escape(examples)}{html.escape(tail)}"
+    )
+    return Reply(text, html_text)
+
+
+def render_result(result: MatchResult, kb: KnowledgeBase) -> Reply:
+    """The reply for any match outcome."""
+    if result.entry is not None:
+        return render_entry(result.entry, kb)
+    if result.status == "ambiguous":
+        return render_ambiguous(result)
+    return render_no_match()
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split text into chunks of at most ``limit`` characters at paragraph boundaries.
+
+    Falls back to line and then word boundaries, and only cuts inside a word when a single
+    word is longer than the limit. HTML callers must split before inserting tags, or split
+    rendered HTML whose paragraphs are self-contained (as ``render_entry`` produces).
+    """
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for piece in text.split("\n\n"):
+        candidate = f"{current}\n\n{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        if len(piece) <= limit:
+            current = piece
+        else:
+            parts = _split_long(piece, limit)
+            chunks.extend(parts[:-1])
+            current = parts[-1]
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _split_long(text: str, limit: int) -> list[str]:
+    """Split one paragraph by lines, then words, then hard cuts."""
+    out: list[str] = []
+    current = ""
+    for sep, unit in _units(text, limit):
+        candidate = f"{current}{sep}{unit}" if current else unit
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                out.append(current)
+            current = unit
+    if current:
+        out.append(current)
+    return out
+
+
+def _units(text: str, limit: int) -> list[tuple[str, str]]:
+    units: list[tuple[str, str]] = []
+    for line in text.split("\n"):
+        sep = "\n"
+        for word in line.split(" "):
+            while len(word) > limit:
+                units.append((sep, word[:limit]))
+                word, sep = word[limit:], " "
+            units.append((sep, word))
+            sep = " "
+    return units

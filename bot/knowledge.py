@@ -1,0 +1,416 @@
+"""Loading and validating the knowledge base in ``knowledge/``: the only module that reads YAML.
+
+``load_knowledge(path)`` returns the knowledge base together with every problem found, each
+with its file, line and entry id, so that ``netral validate`` and the bot's ``/reload`` can
+report all of them at once. Errors make the knowledge base unusable; warnings do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import yaml
+from rapidfuzz import fuzz
+
+from bot.core.models import VERDICTS, Category, Entry, KnowledgeBase, LegalBasis, Lexicon
+from bot.core.normalize import Normalizer
+
+LEXICON_FILE: Final = "sinonim.yaml"
+MIN_PHRASINGS: Final = 7  # the canonical question and at least six more
+MAX_TITLE: Final = 60
+# Two phrasings of different entries whose normalised forms are this similar (rapidfuzz
+# token_sort_ratio, 0-100) are reported as near-duplicates: the matcher cannot tell them apart.
+NEAR_DUPLICATE: Final = 92.0
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ENTRY_FIELDS: Final = {
+    "id": True,
+    "title": True,
+    "category": False,
+    "verdict": True,
+    "questions": True,
+    "keywords": False,
+    "answer": True,
+    "legal_basis": False,
+    "sanction": False,
+    "related": False,
+}
+_BASIS_FIELDS: Final = {"regulation": True, "article": False, "quote": False}
+_FILE_FIELDS: Final = {"category": True, "category_title": True, "entries": True}
+_LEXICON_FIELDS: Final = {"synonyms": False, "stopwords": False, "protected": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding of the validator."""
+
+    level: Literal["error", "warning"]
+    file: str
+    line: int | None
+    entry_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        who = f" [{self.entry_id}]" if self.entry_id else ""
+        return f"{where}: {self.level}{who}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What loading found: the knowledge base (None when it has errors) and all problems."""
+
+    kb: KnowledgeBase | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Only the problems that make the knowledge base unusable."""
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems worth a look that do not block loading."""
+        return [p for p in self.problems if p.level == "warning"]
+
+
+class KnowledgeError(Exception):
+    """Raised by ``require_knowledge`` when the knowledge base has errors."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def require_knowledge(path: str | Path) -> KnowledgeBase:
+    """Load the knowledge base or raise ``KnowledgeError`` listing every error."""
+    result = load_knowledge(path)
+    if result.kb is None:
+        raise KnowledgeError(result.errors)
+    return result.kb
+
+
+def load_knowledge(path: str | Path, normalizer: Normalizer | None = None) -> LoadResult:
+    """Read every YAML file in ``path`` and validate it; never raises for bad content."""
+    v = _Validator(Path(path))
+    kb = v.run(normalizer)
+    return LoadResult(kb if not any(p.level == "error" for p in v.problems) else None,
+                      tuple(v.problems))
+
+
+# -- implementation ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Located:
+    """A parsed entry with the line of each of its fields."""
+
+    entry: dict[str, Any]
+    file: str
+    line: int
+    field_lines: dict[str, int]
+
+
+class _Validator:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def error(self, file: str, line: int | None, entry_id: str | None, msg: str) -> None:
+        self.problems.append(Problem("error", file, line, entry_id, msg))
+
+    def warn(self, file: str, line: int | None, entry_id: str | None, msg: str) -> None:
+        self.problems.append(Problem("warning", file, line, entry_id, msg))
+
+    def run(self, normalizer: Normalizer | None) -> KnowledgeBase | None:
+        if not self.root.is_dir():
+            self.error(str(self.root), None, None, "folder not found")
+            return None
+        files = sorted(self.root.glob("*.yaml")) + sorted(self.root.glob("*.yml"))
+        lexicon = Lexicon()
+        located: list[_Located] = []
+        categories: list[tuple[str, str, str]] = []  # (id, title, file)
+        for f in files:
+            doc = self._parse(f)
+            if doc is None:
+                continue
+            data, node = doc
+            if f.name == LEXICON_FILE:
+                lexicon = self._lexicon(self._rel(f), data)
+            else:
+                cat = self._category_file(self._rel(f), data, node, located)
+                if cat:
+                    categories.append(cat)
+        if not located:
+            self.error(str(self.root), None, None, "no entries found")
+            return None
+        # A file that did not parse would make every reference to its entries look broken:
+        # report the syntax error alone and skip the cross-entry checks.
+        parsed_all = not self.problems
+        entries = self._entries(located, check_related=parsed_all)
+        if any(p.level == "error" for p in self.problems):
+            return None
+        norm = normalizer or Normalizer(lexicon)
+        self._phrasing_checks(located, norm)
+        by_cat: dict[str, list[str]] = defaultdict(list)
+        for e in entries:
+            by_cat[e.category].append(e.id)
+        cats = tuple(Category(cid, title, tuple(by_cat[cid])) for cid, title, _ in categories)
+        return KnowledgeBase(tuple(entries), cats, lexicon)
+
+    def _rel(self, f: Path) -> str:
+        return str(f)
+
+    def _parse(self, f: Path) -> tuple[Any, yaml.Node | None] | None:
+        name = self._rel(f)
+        try:
+            text = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.error(name, None, None, f"cannot read file: {exc}")
+            return None
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.error(name, line, None, f"YAML syntax error: {problem}")
+            return None
+        return data, node
+
+    def _check_fields(
+        self, file: str, line: int | None, entry_id: str | None, data: dict[str, Any],
+        spec: dict[str, bool], what: str,
+    ) -> None:
+        for key in data:
+            if key not in spec:
+                self.error(file, line, entry_id, f"unknown field '{key}' in {what}")
+        for key, required in spec.items():
+            if required and key not in data:
+                self.error(file, line, entry_id, f"missing field '{key}' in {what}")
+
+    def _lexicon(self, file: str, data: Any) -> Lexicon:
+        if data is None:
+            return Lexicon()
+        if not isinstance(data, dict):
+            self.error(file, 1, None, "expected a mapping with synonyms, stopwords, protected")
+            return Lexicon()
+        self._check_fields(file, 1, None, data, _LEXICON_FIELDS, "the lexicon")
+        synonyms: dict[str, str] = {}
+        raw = data.get("synonyms") or {}
+        if not isinstance(raw, dict):
+            self.error(file, None, None, "'synonyms' must map a word to a list of variants")
+            raw = {}
+        for canonical, variants in raw.items():
+            if not isinstance(canonical, str) or not isinstance(variants, list) or not all(
+                isinstance(v, str) for v in variants
+            ):
+                self.error(file, None, None, f"synonym '{canonical}' needs a list of strings")
+                continue
+            for variant in variants:
+                key = variant.strip().lower()
+                if key in synonyms and synonyms[key] != canonical:
+                    self.error(
+                        file, None, None,
+                        f"variant '{variant}' is listed under '{synonyms[key]}' and '{canonical}'",
+                    )
+                synonyms[key] = canonical.strip().lower()
+        words: dict[str, frozenset[str]] = {}
+        for key in ("stopwords", "protected"):
+            value = data.get(key) or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self.error(file, None, None, f"'{key}' must be a list of words")
+                value = []
+            words[key] = frozenset(v.strip().lower() for v in value)
+        return Lexicon(synonyms, words["stopwords"], words["protected"])
+
+    def _category_file(
+        self, file: str, data: Any, node: yaml.Node | None, out: list[_Located]
+    ) -> tuple[str, str, str] | None:
+        if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+            self.error(file, 1, None, "expected a mapping with category, category_title, entries")
+            return None
+        self._check_fields(file, 1, None, data, _FILE_FIELDS, "the file")
+        category = data.get("category")
+        title = data.get("category_title")
+        if not isinstance(category, str) or not _ID.match(category):
+            self.error(file, 1, None, "'category' must be a lower-case slug")
+            category = None
+        if not isinstance(title, str) or not title.strip():
+            self.error(file, 1, None, "'category_title' must be a non-empty string")
+        entries = data.get("entries")
+        entries_node = next(
+            (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == "entries"),
+            None,
+        )
+        if not isinstance(entries, list) or not isinstance(entries_node, yaml.SequenceNode):
+            self.error(file, 1, None, "'entries' must be a list")
+            return None
+        for item, item_node in zip(entries, entries_node.value, strict=True):
+            line = item_node.start_mark.line + 1
+            if not isinstance(item, dict) or not isinstance(item_node, yaml.MappingNode):
+                self.error(file, line, None, "each entry must be a mapping")
+                continue
+            field_lines = {
+                str(k.value): k.start_mark.line + 1
+                for k, _ in item_node.value
+                if isinstance(k, yaml.ScalarNode)
+            }
+            entry = dict(item)
+            entry.setdefault("category", category)
+            if entry.get("category") != category:
+                self.error(file, field_lines.get("category", line), _id(item),
+                           f"category '{entry.get('category')}' differs from the file's "
+                           f"'{category}'")
+            out.append(_Located(entry, file, line, field_lines))
+        return (category, title, file) if category and isinstance(title, str) else None
+
+    def _entries(self, located: list[_Located], *, check_related: bool) -> list[Entry]:
+        seen: dict[str, _Located] = {}
+        entries: list[Entry] = []
+        for loc in located:
+            entry = self._entry(loc)
+            if entry is None:
+                continue
+            if entry.id in seen:
+                first = seen[entry.id]
+                self.error(loc.file, loc.line, entry.id,
+                           f"duplicate id (first defined in {first.file}:{first.line})")
+                continue
+            seen[entry.id] = loc
+            entries.append(entry)
+        ids = set(seen)
+        for entry in entries if check_related else ():
+            loc = seen[entry.id]
+            for rel in entry.related:
+                if rel not in ids:
+                    self.error(loc.file, loc.field_lines.get("related", loc.line), entry.id,
+                               f"related id '{rel}' does not exist")
+                elif rel == entry.id:
+                    self.error(loc.file, loc.field_lines.get("related", loc.line), entry.id,
+                               "an entry cannot be related to itself")
+        return entries
+
+    def _entry(self, loc: _Located) -> Entry | None:
+        d, f = loc.entry, loc.file
+        eid = _id(d)
+        before = len(self.problems)
+
+        def at(key: str) -> int:
+            return loc.field_lines.get(key, loc.line)
+
+        def err(key: str, msg: str) -> None:
+            self.error(f, at(key), eid, msg)
+
+        self._check_fields(f, loc.line, eid, d, _ENTRY_FIELDS, "the entry")
+        if not isinstance(d.get("id"), str) or not _ID.match(d["id"]):
+            err("id", "'id' must be a lower-case slug such as 'ikut-kampanye'")
+        for key in ("title", "answer"):
+            if key in d and (not isinstance(d[key], str) or not d[key].strip()):
+                err(key, f"'{key}' must be a non-empty string")
+        if isinstance(d.get("title"), str) and len(d["title"]) > MAX_TITLE:
+            err("title", f"'title' is longer than {MAX_TITLE} characters")
+        if "verdict" in d and d["verdict"] not in VERDICTS:
+            err("verdict", f"'verdict' must be one of {', '.join(VERDICTS)}")
+        questions = _str_list(d.get("questions"))
+        if "questions" in d and questions is None:
+            err("questions", "'questions' must be a list of non-empty strings")
+        elif questions is not None and len(questions) < MIN_PHRASINGS:
+            err("questions", f"only {len(questions)} phrasings; at least {MIN_PHRASINGS} "
+                "needed (the canonical question and six more)")
+        keywords = _str_list(d.get("keywords", []))
+        if keywords is None:
+            err("keywords", "'keywords' must be a list of non-empty strings")
+        related = _str_list(d.get("related", []))
+        if related is None:
+            err("related", "'related' must be a list of entry ids")
+        sanction = d.get("sanction")
+        if sanction is not None and (not isinstance(sanction, str) or not sanction.strip()):
+            err("sanction", "'sanction' must be a non-empty string when present")
+        basis = self._legal_basis(loc, eid)
+        if d.get("verdict") in ("dilarang", "bersyarat") and not basis:
+            err("legal_basis", f"a '{d.get('verdict')}' entry needs a legal_basis")
+        if len(self.problems) > before and any(
+            p.level == "error" for p in self.problems[before:]
+        ):
+            return None
+        assert questions is not None and keywords is not None and related is not None
+        return Entry(
+            id=d["id"],
+            title=d["title"].strip(),
+            category=d["category"],
+            verdict=d["verdict"],
+            questions=tuple(q.strip() for q in questions),
+            answer=d["answer"].strip(),
+            keywords=tuple(k.strip() for k in keywords),
+            legal_basis=tuple(basis),
+            sanction=sanction.strip() if isinstance(sanction, str) else None,
+            related=tuple(related),
+        )
+
+    def _legal_basis(self, loc: _Located, eid: str | None) -> list[LegalBasis]:
+        raw = loc.entry.get("legal_basis", [])
+        line = loc.field_lines.get("legal_basis", loc.line)
+        if not isinstance(raw, list):
+            self.error(loc.file, line, eid, "'legal_basis' must be a list")
+            return []
+        out = []
+        for item in raw:
+            if not isinstance(item, dict):
+                self.error(loc.file, line, eid, "each legal_basis item must be a mapping")
+                continue
+            self._check_fields(loc.file, line, eid, item, _BASIS_FIELDS, "legal_basis")
+            values = {k: item.get(k) for k in _BASIS_FIELDS}
+            if not all(v is None or (isinstance(v, str) and v.strip()) for v in values.values()):
+                self.error(loc.file, line, eid, "legal_basis fields must be non-empty strings")
+                continue
+            if values["regulation"] is None:
+                continue
+            out.append(LegalBasis(*(v.strip() if isinstance(v, str) else None
+                                    for v in values.values())))
+        return out
+
+    def _phrasing_checks(self, located: list[_Located], norm: Normalizer) -> None:
+        owner: dict[str, tuple[str, str]] = {}  # normalised key -> (entry id, original)
+        keyed: list[tuple[str, str, str, _Located]] = []
+        for loc in located:
+            eid = loc.entry["id"]
+            line = loc.field_lines.get("questions", loc.line)
+            for q in loc.entry["questions"]:
+                key = norm.key(q)
+                if not key:
+                    self.error(loc.file, line, eid, f"phrasing '{q}' has no meaningful words")
+                    continue
+                if key in owner:
+                    other, original = owner[key]
+                    if other != eid:
+                        self.error(loc.file, line, eid,
+                                   f"phrasing '{q}' is the same as '{original}' of '{other}' "
+                                   "after normalisation")
+                    else:
+                        self.warn(loc.file, line, eid,
+                                  f"phrasing '{q}' repeats '{original}' after normalisation")
+                    continue
+                owner[key] = (eid, q)
+                keyed.append((key, eid, q, loc))
+        for i, (key, eid, q, loc) in enumerate(keyed):
+            for key2, eid2, q2, _ in keyed[i + 1 :]:
+                if eid2 != eid and fuzz.token_sort_ratio(key, key2) >= NEAR_DUPLICATE:
+                    self.warn(loc.file, loc.field_lines.get("questions", loc.line), eid,
+                              f"phrasing '{q}' is nearly the same as '{q2}' of '{eid2}'")
+
+
+def _id(d: Any) -> str | None:
+    value = d.get("id") if isinstance(d, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _str_list(value: Any) -> list[str] | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        return None
+    return value

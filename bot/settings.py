@@ -1,0 +1,63 @@
+"""Configuration: read once from the environment into a frozen object.
+
+The bot token is kept out of ``repr`` and ``str`` so that it can never reach a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A variable is set to something unusable; the message names it (never its secret)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot and the CLI read from the environment."""
+
+    token: str | None = field(default=None, repr=False)
+    api_base_url: str | None = None
+    db_path: Path = Path("data/netral.sqlite3")
+    admin_ids: frozenset[int] = frozenset()
+    knowledge_dir: Path = Path("knowledge")
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL and the NETRAL_* variables."""
+        env = os.environ if env is None else env
+        admins: set[int] = set()
+        for part in env.get("NETRAL_ADMIN_IDS", "").replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                admins.add(int(part))
+            except ValueError:
+                raise SettingsError(
+                    f"NETRAL_ADMIN_IDS: '{part}' is not a numeric Telegram user id"
+                ) from None
+        level = env.get("NETRAL_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if not isinstance(logging.getLevelName(level), int):
+            raise SettingsError(f"NETRAL_LOG_LEVEL: unknown level '{level}'")
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+            api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or None,
+            db_path=Path(env.get("NETRAL_DB", "").strip() or "data/netral.sqlite3"),
+            admin_ids=frozenset(admins),
+            knowledge_dir=Path(env.get("NETRAL_KNOWLEDGE_DIR", "").strip() or "knowledge"),
+            log_level=level,
+        )
+
+    def __str__(self) -> str:
+        token = "set" if self.token else "not set"
+        return (
+            f"Settings(token={token}, api_base_url={self.api_base_url}, db_path={self.db_path}, "
+            f"admins={len(self.admin_ids)}, knowledge_dir={self.knowledge_dir}, "
+            f"log_level={self.log_level})"
+        )

@@ -1,0 +1,40 @@
+"""Shared fixtures: the real knowledge base, a small fixture one, and engines over them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.engine import Engine
+from bot.core.models import KnowledgeBase
+from bot.knowledge import require_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SMALL_KB = FIXTURES / "kb_small"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The project's real knowledge base."""
+    return require_knowledge(KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def engine(kb: KnowledgeBase) -> Engine:
+    """An engine over the real knowledge base (built once: indexing takes a moment)."""
+    return Engine(kb)
+
+
+@pytest.fixture(scope="session")
+def small_kb() -> KnowledgeBase:
+    """A three-entry knowledge base with known content."""
+    return require_knowledge(SMALL_KB)
+
+
+@pytest.fixture(scope="session")
+def small_engine(small_kb: KnowledgeBase) -> Engine:
+    """An engine over the small fixture knowledge base."""
+    return Engine(small_kb)

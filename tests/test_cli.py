@@ -1,0 +1,160 @@
+"""The command line: JSON contract, exit codes, console, eval and validate."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main, run_console
+from bot.core.engine import Engine
+from tests.conftest import ROOT, SMALL_KB
+
+KB = ["--knowledge", str(SMALL_KB)]
+JSON_KEYS = {"status", "id", "score", "verdict", "answer", "suggestions"}
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main([*KB, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ask_json_answered(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", "--json", "boleh gak sih pns ikut kampanye?")
+    assert code == EXIT_OK
+    data = json.loads(out)
+    assert set(data) == JSON_KEYS
+    assert data["status"] == "answered"
+    assert data["id"] == "ikut-kampanye"
+    assert data["verdict"] == "dilarang"
+    assert isinstance(data["score"], float) and 0 < data["score"] <= 1
+    assert data["answer"].startswith("⛔ DILARANG — Ikut kampanye")
+    assert "<b>" not in data["answer"]  # no markup
+    assert data["suggestions"] == []
+
+
+def test_ask_json_no_match(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", "--json", "resep nasi goreng")
+    data = json.loads(out)
+    assert code == EXIT_OK
+    assert data["status"] == "no_match"
+    assert data["id"] is None and data["verdict"] is None
+    assert data["answer"].startswith("Maaf")
+    assert data["suggestions"] == []
+
+
+def test_ask_plain_reply(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", "like status capres di ig")
+    assert code == EXIT_OK
+    assert out.startswith("⛔ DILARANG")
+    assert "Dasar hukum:" in out
+
+
+def test_ask_empty_question_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "ask", "   ")
+    assert code == EXIT_USAGE and "empty" in err
+
+
+def test_ask_stdin_one_json_per_line(capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("ikut kampanye\n\nhalo\nlike postingan calon\n"))
+    code, out, _ = run(capsys, "ask", "--json", "-")
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert code == EXIT_OK
+    assert [x["status"] for x in lines] == ["answered", "no_match", "answered"]
+    assert all(set(x) == JSON_KEYS for x in lines)
+
+
+def test_broken_knowledge_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    broken = tmp_path / "kb"
+    shutil.copytree(SMALL_KB, broken)
+    (broken / "kampanye.yaml").write_text("category: [oops\n", encoding="utf-8")
+    code = main(["--knowledge", str(broken), "ask", "kampanye"])
+    _, err = capsys.readouterr()
+    assert code == EXIT_INVALID
+    assert "YAML syntax error" in err and "kampanye.yaml:" in err
+
+
+def test_validate_ok_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", str(SMALL_KB))
+    assert code == EXIT_OK
+    assert "3 entries, 21 phrasings, 2 categories" in out
+
+
+def test_validate_errors_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    broken = tmp_path / "kb"
+    shutil.copytree(SMALL_KB, broken)
+    f = broken / "media-sosial.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("verdict: boleh", "verdict: mungkin"),
+                 encoding="utf-8")
+    code, _, err = run(capsys, "validate", str(broken))
+    assert code == EXIT_INVALID
+    assert "media-sosial.yaml:" in err and "[hak-pilih]" in err and "1 error(s)" in err
+
+
+def test_eval_prints_figures(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "- {q: 'pns ikut kampanye', expect: ikut-kampanye}\n"
+        "- {q: 'like postingan paslon', expect: [medsos-like, ikut-kampanye]}\n"
+        "- {q: 'asn boleh nyoblos?', expect: ikut-kampanye}\n"
+        "- {q: 'resep rendang', expect: null}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "eval", str(cases), "--verbose")
+    assert code == EXIT_OK
+    assert "questions: 4 (3 in scope, 1 out of scope)" in out
+    assert "top-1 accuracy: 66.7% (2/3)" in out
+    assert "out-of-scope rejected: 100.0% (1/1" in out
+    assert "wrong " in out and "'asn boleh nyoblos?'" in out  # the failure is listed
+
+
+def test_eval_bad_file_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {q: 1}\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", str(bad))
+    assert code == EXIT_INVALID and "needs 'q'" in err
+    code, _, err = run(capsys, "eval", str(tmp_path / "missing.yaml"))
+    assert code == EXIT_INVALID and "cannot read" in err
+
+
+def test_unknown_command_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == EXIT_USAGE
+
+
+def test_console_session(small_engine: Engine) -> None:
+    stdin = io.StringIO("boleh gak pns ikut kampanye\n1\n9\nhalo\nkeluar\nnot read\n")
+    out = io.StringIO()
+    assert run_console(small_engine, stdin, out) == EXIT_OK
+    text = out.getvalue()
+    assert "⛔ DILARANG — Ikut kampanye" in text
+    assert "[1] ➡️ Like dan share <postingan>" in text
+    assert "⛔ DILARANG — Like dan share <postingan>" in text  # picked with "1"
+    assert "Pilih nomor 1 sampai" in text  # "9" is out of range
+    assert "Maaf" in text  # "halo"
+    assert text.rstrip().endswith("Sampai jumpa.")
+    assert "not read" not in text
+
+
+def test_console_ends_on_eof(small_engine: Engine) -> None:
+    out = io.StringIO()
+    assert run_console(small_engine, io.StringIO(""), out) == EXIT_OK
+
+
+def test_module_entry_point_reads_stdin_in_one_process() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", *KB, "ask", "--json", "-"],
+        input="pns ikut kampanye\nresep rendang\n",
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    statuses = [json.loads(x)["status"] for x in proc.stdout.splitlines()]
+    assert statuses == ["answered", "no_match"]

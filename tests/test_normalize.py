@@ -1,0 +1,116 @@
+"""Each normalisation rule on its own, then the whole pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.models import Lexicon
+from bot.core.normalize import Normalizer, basic_clean, number_word, unique
+
+LEXICON = Lexicon(
+    synonyms={
+        "pns": "asn",
+        "gak": "tidak",
+        "boleh gak": "bolehkah",
+        "pegawai negeri sipil": "asn",
+        "ig": "instagram",
+        "medsos": "media sosial",
+    },
+    stopwords=frozenset({"apakah", "sih", "min", "ya", "di"}),
+    protected=frozenset({"pemilu"}),
+)
+
+
+@pytest.fixture(scope="module")
+def norm() -> Normalizer:
+    return Normalizer(LEXICON)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Boleh GAK?", "boleh gak"),  # case and punctuation
+        ("kampanye!!! 😅🙏", "kampanye"),  # emoji
+        ("bolehhh dongggg", "boleh dong"),  # repeated letters
+        ("foto2 bareng", "foto bareng"),  # reduplication with a digit
+        ("foto-foto bareng", "foto bareng"),  # reduplication with a hyphen
+        ("nge-like dan e-KTP", "ngelike dan ektp"),  # hyphenated prefixes glued
+        ("pns-pppk", "pns pppk"),  # other hyphens split; "pppk" keeps its letters
+        ("PPPK wajib netral", "pppk wajib netral"),
+        ("tanya @netral_bot ya", "tanya ya"),  # mentions dropped
+        ("lihat https://example.org/x", "lihat"),  # URLs dropped
+        ("Pegawai  negeri\n\tsipil", "pegawai negeri sipil"),  # whitespace
+        ("café", "cafe"),  # accents
+        ("", ""),
+        ("🙏🙏🙏", ""),
+    ],
+)
+def test_basic_clean(raw: str, clean: str) -> None:
+    assert basic_clean(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("token", "word"), [("2", "dua"), ("02", "dua"), ("1", "satu"), ("2023", "2023"), ("p3k", "p3k")]
+)
+def test_number_word(token: str, word: str) -> None:
+    assert number_word(token) == word
+
+
+def test_synonyms_longest_phrase_wins(norm: Normalizer) -> None:
+    assert norm.words("boleh gak pns") == ["bolehkah", "asn"]
+    assert norm.words("gak boleh") == ["tidak", "boleh"]
+    assert norm.words("pegawai negeri sipil") == ["asn"]
+
+
+def test_synonym_to_multiword_canonical(norm: Normalizer) -> None:
+    assert norm.words("medsos") == ["media", "sosial"]
+
+
+def test_stopwords_removed(norm: Normalizer) -> None:
+    assert norm.tokens("apakah boleh sih min ya") == ["boleh"]
+
+
+def test_nge_prefix_dropped(norm: Normalizer) -> None:
+    assert norm.words("ngeshare ngepost") == ["share", "post"]
+    assert norm.words("ngeri") == ["ngeri"]  # too short to be a prefix
+
+
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [
+        ("berkampanye", "kampanye"),
+        ("mengampanyekan", "kampanye"),
+        ("dukungan", "dukung"),
+        ("mendukung", "dukung"),
+        ("pemilu", "pemilu"),  # protected: Sastrawi would give "milu"
+        ("asn", "asn"),  # short words are left alone
+        ("p3k", "p3k"),  # words with digits are left alone
+    ],
+)
+def test_stemming(norm: Normalizer, word: str, stem: str) -> None:
+    assert norm.stem(word) == stem
+
+
+def test_synonym_targets_not_stemmed() -> None:
+    lexicon = Lexicon(synonyms={"pilpres": "pemilihan"})
+    norm = Normalizer(lexicon)
+    assert norm.tokens("pilpres") == ["pemilihan"]
+    assert norm.tokens("pemilihan") == ["pemilihan"]
+
+
+def test_custom_stemmer_is_used() -> None:
+    norm = Normalizer(Lexicon(), stemmer=lambda w: w.upper())
+    assert norm.tokens("kampanye") == ["KAMPANYE"]
+
+
+def test_full_pipeline(norm: Normalizer) -> None:
+    tokens = norm.tokens("Boleh gak sih PNS ngelike postingan capres di IG??? 😅")
+    assert tokens == ["bolehkah", "asn", "like", "postingan", "capres", "instagram"]
+
+
+def test_key_is_order_preserving_join(norm: Normalizer) -> None:
+    assert norm.key("PNS berkampanye!!") == "asn kampanye"
+
+
+def test_unique_keeps_first() -> None:
+    assert unique(["a", "b", "a", "c", "b"]) == ["a", "b", "c"]

@@ -1,0 +1,127 @@
+"""Reply rendering: verdict line, escaping, buttons, splitting."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from bot.core.matcher import Candidate, MatchResult
+from bot.core.models import KnowledgeBase
+from bot.core.render import (
+    TELEGRAM_LIMIT,
+    render_ambiguous,
+    render_entry,
+    render_no_match,
+    split_message,
+    verdict_label,
+)
+
+
+@pytest.mark.parametrize(
+    ("verdict", "label"),
+    [("dilarang", "⛔ DILARANG"), ("boleh", "✅ BOLEH"), ("bersyarat", "⚠️ BERSYARAT"),
+     ("info", "ℹ️ INFO")],
+)
+def test_verdict_label(verdict: str, label: str) -> None:
+    assert verdict_label(verdict) == label
+
+
+def test_entry_card_has_all_parts(small_kb: KnowledgeBase) -> None:
+    entry = small_kb.get("ikut-kampanye")
+    assert entry is not None
+    reply = render_entry(entry, small_kb)
+    assert reply.text.startswith("⛔ DILARANG — Ikut kampanye\n\nTidak boleh.")
+    assert "Dasar hukum:\n• PP 94/2021 tentang Disiplin PNS, Pasal 5 huruf n" in reply.text
+    assert "Sanksi: Hukuman disiplin sedang." in reply.text
+    kinds = [b.kind for b in reply.flat_buttons()]
+    assert kinds == ["related", "feedback_up", "feedback_down"]
+    assert reply.flat_buttons()[0].entry_id == "medsos-like"
+
+
+class _TagChecker(HTMLParser):
+    ALLOWED = {"b", "i", "u", "s", "code", "pre", "a", "blockquote"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        assert tag in self.ALLOWED, tag
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack.pop() == tag
+
+
+def test_yaml_text_is_escaped_in_html(small_kb: KnowledgeBase) -> None:
+    entry = small_kb.get("medsos-like")
+    assert entry is not None
+    reply = render_entry(entry, small_kb)
+    # Title "<postingan>", answer with "&", quote with '"' all come from YAML.
+    assert "&lt;postingan&gt;" in reply.html
+    assert "Menyukai &amp; membagikan" in reply.html
+    assert "<postingan>" not in reply.html
+    checker = _TagChecker()
+    checker.feed(reply.html)
+    assert checker.stack == []
+    # The plain text keeps the characters as they are.
+    assert "<postingan>" in reply.text
+
+
+def test_no_match_reply_is_polite_and_noted() -> None:
+    reply = render_no_match()
+    assert reply.text.startswith("Maaf")
+    assert "Contoh pertanyaan" in reply.text
+    assert "dicatat" in reply.text
+    assert "dicatat" not in render_no_match(noted=False).text
+
+
+def test_ambiguous_reply_lists_suggestions(small_kb: KnowledgeBase) -> None:
+    entries = [small_kb.get("ikut-kampanye"), small_kb.get("medsos-like")]
+    candidates = tuple(
+        Candidate(e, 0.5, 0.5, 0.5, 0.5, e.canonical_question) for e in entries if e is not None
+    )
+    reply = render_ambiguous(MatchResult("ambiguous", "asn boleh", ("asn",), candidates))
+    assert reply.text == (
+        "Maksud Anda:\n1. Apakah ASN boleh ikut kampanye?\n"
+        "2. Apakah ASN boleh like postingan calon di media sosial?"
+    )
+    assert [(b.kind, b.entry_id) for b in reply.flat_buttons()] == [
+        ("suggestion", "ikut-kampanye"),
+        ("suggestion", "medsos-like"),
+    ]
+    assert reply.html.startswith("<b>Maksud Anda:</b>")
+
+
+def test_split_short_text_untouched() -> None:
+    assert split_message("halo") == ["halo"]
+
+
+def test_split_at_paragraphs() -> None:
+    paragraphs = [("kata " * 300).strip() for _ in range(5)]  # ~1,500 characters each
+    text = "\n\n".join(paragraphs)
+    chunks = split_message(text)
+    assert all(len(c) <= TELEGRAM_LIMIT for c in chunks)
+    assert "\n\n".join(chunks) == text
+    assert len(chunks) == 3
+
+
+def test_split_long_paragraph_by_words() -> None:
+    text = " ".join(f"kata{i}" for i in range(3000))
+    chunks = split_message(text, limit=1000)
+    assert all(len(c) <= 1000 for c in chunks)
+    assert " ".join(chunks).split() == text.split()
+
+
+def test_split_single_huge_word() -> None:
+    chunks = split_message("x" * 9000, limit=4096)
+    assert [len(c) for c in chunks] == [4096, 4096, 808]
+
+
+def test_split_keeps_every_character() -> None:
+    text = "a\nb " * 3000
+    chunks = split_message(text, limit=500)
+    assert all(len(c) <= 500 for c in chunks)
+    assert re.sub(r"\s", "", "".join(chunks)) == re.sub(r"\s", "", text)

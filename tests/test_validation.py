@@ -1,0 +1,163 @@
+"""The validator: every kind of error on a broken copy of the fixture knowledge base."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import load_knowledge
+from tests.conftest import SMALL_KB
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """A fresh, writable copy of the small fixture knowledge base."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(SMALL_KB, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text not found: {old!r}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return i
+    raise AssertionError(needle)
+
+
+def test_valid_fixture_loads(kb_dir: Path) -> None:
+    result = load_knowledge(kb_dir)
+    assert result.errors == []
+    assert result.kb is not None
+    assert [e.id for e in result.kb.entries] == ["ikut-kampanye", "medsos-like", "hak-pilih"]
+    assert [c.id for c in result.kb.categories] == ["kampanye", "media-sosial"]
+    assert result.kb.categories[1].entry_ids == ("medsos-like", "hak-pilih")
+    assert result.kb.categories[1].title == "Media sosial"
+
+
+def only_error(kb_dir: Path) -> str:
+    result = load_knowledge(kb_dir)
+    assert result.kb is None
+    assert len(result.errors) >= 1
+    return str(result.errors[0])
+
+
+def test_yaml_syntax_error_reports_line(kb_dir: Path) -> None:
+    f = kb_dir / "kampanye.yaml"
+    edit(f, "    verdict: dilarang", "    verdict: [dilarang")
+    result = load_knowledge(kb_dir)
+    assert result.kb is None
+    (err,) = result.errors
+    assert err.file.endswith("kampanye.yaml")
+    assert err.line is not None and err.line >= line_of(f, "verdict: [dilarang")
+    assert "YAML syntax error" in err.message
+
+
+def test_unknown_field(kb_dir: Path) -> None:
+    f = kb_dir / "kampanye.yaml"
+    edit(f, "    title: Ikut kampanye", "    title: Ikut kampanye\n    vedict: boleh")
+    msg = only_error(kb_dir)
+    assert "unknown field 'vedict'" in msg and "[ikut-kampanye]" in msg
+
+
+def test_missing_field(kb_dir: Path) -> None:
+    edit(kb_dir / "kampanye.yaml", "    answer: Tidak boleh. ASN dilarang ikut kampanye.\n", "")
+    msg = only_error(kb_dir)
+    assert "missing field 'answer'" in msg and "[ikut-kampanye]" in msg
+
+
+def test_wrong_type(kb_dir: Path) -> None:
+    edit(kb_dir / "kampanye.yaml", "    keywords: [kampanye, rapat umum]", "    keywords: kampanye")
+    assert "'keywords' must be a list" in only_error(kb_dir)
+
+
+def test_unknown_verdict(kb_dir: Path) -> None:
+    edit(kb_dir / "kampanye.yaml", "    verdict: dilarang", "    verdict: terlarang")
+    assert "'verdict' must be one of" in only_error(kb_dir)
+
+
+def test_duplicate_id(kb_dir: Path) -> None:
+    edit(kb_dir / "media-sosial.yaml", "  - id: hak-pilih", "  - id: ikut-kampanye")
+    result = load_knowledge(kb_dir)
+    assert any("duplicate id" in str(e) for e in result.errors)
+
+
+def test_related_must_exist(kb_dir: Path) -> None:
+    f = kb_dir / "kampanye.yaml"
+    edit(f, "    related: [medsos-like]", "    related: [medsos-like, tidak-ada]")
+    result = load_knowledge(kb_dir)
+    (err,) = result.errors
+    assert "related id 'tidak-ada' does not exist" in err.message
+    assert err.line == line_of(f, "related:")
+    assert err.entry_id == "ikut-kampanye"
+
+
+def test_empty_answer(kb_dir: Path) -> None:
+    edit(kb_dir / "kampanye.yaml", "    answer: Tidak boleh. ASN dilarang ikut kampanye.",
+         "    answer: '  '")
+    assert "'answer' must be a non-empty string" in only_error(kb_dir)
+
+
+def test_dilarang_needs_legal_basis(kb_dir: Path) -> None:
+    f = kb_dir / "kampanye.yaml"
+    edit(f, "    legal_basis:\n      - regulation: PP 94/2021 tentang Disiplin PNS\n"
+            "        article: Pasal 5 huruf n\n", "")
+    assert "needs a legal_basis" in only_error(kb_dir)
+
+
+def test_boleh_needs_no_legal_basis(kb_dir: Path) -> None:
+    result = load_knowledge(kb_dir)
+    assert result.kb is not None
+    entry = result.kb.get("hak-pilih")
+    assert entry is not None and entry.legal_basis == ()
+
+
+def test_too_few_phrasings(kb_dir: Path) -> None:
+    edit(kb_dir / "media-sosial.yaml", "      - asn punya hak suara\n", "")
+    assert "only 6 phrasings; at least 7" in only_error(kb_dir)
+
+
+def test_same_phrasing_under_two_entries(kb_dir: Path) -> None:
+    # Differs in case, punctuation and a synonym: the same after normalisation.
+    edit(kb_dir / "media-sosial.yaml", "      - asn punya hak suara", "      - PNS datang ke KAMPANYE, boleh?")
+    msg = only_error(kb_dir)
+    assert "is the same as 'pns datang ke kampanye boleh' of 'ikut-kampanye'" in msg
+
+
+def test_near_duplicate_is_a_warning(kb_dir: Path) -> None:
+    edit(kb_dir / "media-sosial.yaml", "      - asn punya hak suara",
+         "      - asn menghadiri kampanye saat cutti")
+    result = load_knowledge(kb_dir)
+    assert result.kb is not None  # still usable
+    assert any("nearly the same" in str(w) for w in result.warnings)
+
+
+def test_category_mismatch(kb_dir: Path) -> None:
+    edit(kb_dir / "kampanye.yaml", "    title: Ikut kampanye",
+         "    title: Ikut kampanye\n    category: lain")
+    assert "differs from the file's 'kampanye'" in only_error(kb_dir)
+
+
+def test_bad_lexicon(kb_dir: Path) -> None:
+    edit(kb_dir / "sinonim.yaml", "  instagram: [ig]", "  instagram: ig")
+    assert "synonym 'instagram' needs a list" in only_error(kb_dir)
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    result = load_knowledge(tmp_path / "nope")
+    assert result.kb is None and "folder not found" in str(result.errors[0])
+
+
+def test_every_error_is_reported_at_once(kb_dir: Path) -> None:
+    edit(kb_dir / "kampanye.yaml", "    verdict: dilarang", "    verdict: terlarang")
+    edit(kb_dir / "media-sosial.yaml", "  - id: hak-pilih", "  - id: Hak Pilih")
+    result = load_knowledge(kb_dir)
+    messages = " ".join(str(e) for e in result.errors)
+    assert "'verdict' must be one of" in messages and "lower-case slug" in messages
