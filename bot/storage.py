@@ -1,0 +1,881 @@
+"""SQLite storage: schema, question log, durable update inbox and reports.
+
+Every SQL statement of the project lives in this module, always parameterised.
+
+Layout:
+
+* ``open_storage()`` opens (and creates or migrates) the database and returns a
+  :class:`Storage`. It holds two aiosqlite connections to the same WAL database: a
+  writer (log batches, update inbox, migrations) and a read-only reader (reports and
+  exports), so a slow report never holds up the writes the bot needs to answer.
+* :class:`LogWriter` buffers :class:`QueryRecord` / :class:`EventRecord` rows in memory
+  and writes them in batches from a background task; a failing write is logged and
+  retried, never raised into the caller.
+* Times are stored as UTC ISO-8601 text with millisecond precision and a ``Z`` suffix
+  (``2024-05-01T08:30:00.000Z``); one fixed format keeps text order equal to time order.
+* Telegram ids are never stored: callers log ``Storage.user_key(user_id)``, a keyed
+  hash (HMAC-SHA256 with a random per-database salt).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import sqlite3
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Self
+
+import aiosqlite
+
+logger = logging.getLogger(__name__)
+
+STATUSES: Final[tuple[str, ...]] = ("answered", "ambiguous", "no_match")
+EVENT_KINDS: Final[tuple[str, ...]] = (
+    "button",
+    "feedback_up",
+    "feedback_down",
+    "suggestion_pick",
+    "related",
+)
+UPDATE_STATES: Final[tuple[str, ...]] = ("pending", "done", "failed")
+
+SALT_BYTES: Final = 32
+USER_KEY_HEX_CHARS: Final = 16
+
+# Schema migrations: MIGRATIONS[n - 1] upgrades a database from user_version n - 1 to n.
+# Append new scripts; never edit one that has shipped. Each runs in its own transaction
+# together with the user_version bump, so a failing script leaves the database untouched.
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # v1: salt, question log, button/feedback events.
+    """
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+
+    CREATE TABLE queries (
+        id          INTEGER PRIMARY KEY,
+        qid         TEXT NOT NULL UNIQUE,
+        time        TEXT NOT NULL,
+        chat_type   TEXT NOT NULL,
+        user_key    TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('answered', 'ambiguous', 'no_match')),
+        entry_id    TEXT,
+        score       REAL NOT NULL,
+        suggestions TEXT NOT NULL DEFAULT '[]',
+        elapsed_ms  REAL NOT NULL,
+        source      TEXT NOT NULL
+    );
+    -- The rowid is implicitly the last column of every index, so "ORDER BY time, id"
+    -- is served by these indexes without a sort.
+    CREATE INDEX queries_time ON queries (time);
+    CREATE INDEX queries_status_time ON queries (status, time);
+    CREATE INDEX queries_status_entry ON queries (status, entry_id);
+    CREATE INDEX queries_entry_time ON queries (entry_id, time);
+
+    -- No foreign key to queries.qid: the two tables are written in independent batches
+    -- and a button press may outlive a log row that could not be written.
+    CREATE TABLE events (
+        id       INTEGER PRIMARY KEY,
+        time     TEXT NOT NULL,
+        qid      TEXT,
+        kind     TEXT NOT NULL CHECK (kind IN (
+                     'button', 'feedback_up', 'feedback_down', 'suggestion_pick', 'related')),
+        entry_id TEXT,
+        user_key TEXT NOT NULL
+    );
+    CREATE INDEX events_kind_time ON events (kind, time);
+    CREATE INDEX events_qid ON events (qid);
+    """,
+    # v2: durable inbox of raw Telegram updates (crash safety).
+    """
+    CREATE TABLE updates (
+        update_id INTEGER PRIMARY KEY,
+        payload   TEXT NOT NULL,
+        received  TEXT NOT NULL,
+        attempts  INTEGER NOT NULL DEFAULT 0,
+        state     TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'done', 'failed')),
+        error     TEXT
+    );
+    CREATE INDEX updates_state_received ON updates (state, received);
+    """,
+)
+
+_QUERY_COLUMNS: Final = (
+    "id, qid, time, chat_type, user_key, text, status, entry_id, score, suggestions, "
+    "elapsed_ms, source"
+)
+_INSERT_QUERY: Final = (
+    "INSERT INTO queries (qid, time, chat_type, user_key, text, status, entry_id, score, "
+    "suggestions, elapsed_ms, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (qid) DO NOTHING"
+)
+_INSERT_EVENT: Final = (
+    "INSERT INTO events (time, qid, kind, entry_id, user_key) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+# --------------------------------------------------------------------------- time
+
+
+def utc_now() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def _require_aware(moment: datetime, name: str = "datetime") -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive {moment!r}")
+
+
+def format_time(moment: datetime) -> str:
+    """Format an aware datetime as stored: UTC, millisecond precision, ``Z`` suffix."""
+    _require_aware(moment)
+    utc = moment.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
+def parse_time(text: str) -> datetime:
+    """Parse a stored time back into an aware UTC datetime."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def new_qid() -> str:
+    """Return a short random query id (11 URL-safe characters, fits callback data)."""
+    return secrets.token_urlsafe(8)
+
+
+# --------------------------------------------------------------------------- records
+
+
+class InvalidRecordError(ValueError):
+    """A log record whose values cannot be converted to SQL parameters."""
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 0:
+        raise ValueError(f"limit must be >= 0, got {limit}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueryRecord:
+    """One logged question (a row of ``queries`` without its ``id``)."""
+
+    qid: str
+    time: datetime
+    chat_type: str
+    user_key: str
+    text: str
+    status: str
+    entry_id: str | None = None
+    score: float = 0.0
+    suggestions: tuple[str, ...] = ()
+    elapsed_ms: float = 0.0
+    source: str = "message"
+
+    def __post_init__(self) -> None:
+        if not self.qid:
+            raise ValueError("qid must not be empty")
+        _check_status(self.status)
+        _require_aware(self.time, "time")
+        if not isinstance(self.suggestions, tuple):
+            object.__setattr__(self, "suggestions", tuple(self.suggestions))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueryRow(QueryRecord):
+    """A ``queries`` row as read back from the database."""
+
+    id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventRecord:
+    """One button press or feedback (a row of ``events`` without its ``id``)."""
+
+    time: datetime
+    kind: str
+    user_key: str
+    qid: str | None = None
+    entry_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVENT_KINDS:
+            raise ValueError(
+                f"unknown event kind {self.kind!r}; expected one of {', '.join(EVENT_KINDS)}"
+            )
+        _require_aware(self.time, "time")
+
+
+LogRecord = QueryRecord | EventRecord
+
+
+def _describe(record: LogRecord) -> str:
+    if isinstance(record, QueryRecord):
+        return f"query qid={record.qid}"
+    return f"event kind={record.kind} qid={record.qid}"
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Aggregate counts for ``/stats``; days are UTC days."""
+
+    today: int
+    last_7_days: int  # today and the six UTC days before it
+    total: int
+    by_status: dict[str, int]  # all time, every status present (0 if none)
+    top_entries: list[tuple[str, int]]  # (entry_id, count), answered only, at most 5
+    feedback_up: int
+    feedback_down: int
+
+    def share(self, status: str) -> float:
+        """Fraction of all questions with this status (0.0 when nothing is logged)."""
+        _check_status(status)
+        return self.by_status[status] / self.total if self.total else 0.0
+
+
+def _query_params(record: QueryRecord) -> tuple[Any, ...]:
+    return (
+        record.qid,
+        format_time(record.time),
+        record.chat_type,
+        record.user_key,
+        record.text,
+        record.status,
+        record.entry_id,
+        float(record.score),
+        json.dumps(list(record.suggestions), ensure_ascii=False),
+        float(record.elapsed_ms),
+        record.source,
+    )
+
+
+def _event_params(record: EventRecord) -> tuple[Any, ...]:
+    return (format_time(record.time), record.qid, record.kind, record.entry_id, record.user_key)
+
+
+def _row_to_query(row: Sequence[Any]) -> QueryRow:
+    return QueryRow(
+        id=int(row[0]),
+        qid=str(row[1]),
+        time=parse_time(str(row[2])),
+        chat_type=str(row[3]),
+        user_key=str(row[4]),
+        text=str(row[5]),
+        status=str(row[6]),
+        entry_id=None if row[7] is None else str(row[7]),
+        score=float(row[8]),
+        suggestions=tuple(str(item) for item in json.loads(row[9] or "[]")),
+        elapsed_ms=float(row[10]),
+        source=str(row[11]),
+    )
+
+
+# --------------------------------------------------------------------------- storage
+
+
+async def _fetch_one(db: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> Any:
+    """Return the first column of the first row, or None."""
+    async with db.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else row[0]
+
+
+async def _user_version(db: aiosqlite.Connection) -> int:
+    return int(await _fetch_one(db, "PRAGMA user_version"))
+
+
+async def _migrate(db: aiosqlite.Connection) -> None:
+    migrations = MIGRATIONS  # looked up at call time so tests can substitute the list
+    target = len(migrations)
+    current = await _user_version(db)
+    if current > target:
+        raise RuntimeError(
+            f"database schema version {current} is newer than this program supports "
+            f"({target}); refusing to open it"
+        )
+    for version in range(current + 1, target + 1):
+        script = migrations[version - 1]
+        try:
+            # executescript() ignores Python's transaction handling, so the transaction
+            # is part of the script; version is an int, never user input.
+            await db.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if db.in_transaction:
+                await db.rollback()
+            # Another process may have applied the same migration in the meantime.
+            if await _user_version(db) >= version:
+                continue
+            raise
+        logger.info("database schema migrated to version %d", version)
+
+
+async def _connect(path: Path, busy_timeout_ms: int, *, chunk: int = 64) -> aiosqlite.Connection:
+    # isolation_level=None: no implicit transactions, this module issues BEGIN/COMMIT.
+    db = await aiosqlite.connect(path, isolation_level=None, iter_chunk_size=chunk)
+    try:
+        await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def open_storage(path: str | Path, *, busy_timeout_ms: int = 5000) -> Storage:
+    """Open the database at ``path``, creating its folder, schema and salt if needed.
+
+    Use ``await storage.close()`` at shutdown, or ``async with await open_storage(p) as s``.
+    """
+    db_path = Path(path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    writer = await _connect(db_path, busy_timeout_ms)
+    reader: aiosqlite.Connection | None = None
+    try:
+        mode = await _fetch_one(writer, "PRAGMA journal_mode = WAL")
+        if str(mode).lower() != "wal":
+            logger.warning("could not enable WAL on %s (journal_mode=%s)", db_path, mode)
+        await writer.execute("PRAGMA synchronous = NORMAL")
+        await writer.execute("PRAGMA foreign_keys = ON")
+        await _migrate(writer)
+        await writer.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)",
+            (secrets.token_bytes(SALT_BYTES),),
+        )
+        salt = await _fetch_one(writer, "SELECT value FROM meta WHERE key = 'salt'")
+        if not isinstance(salt, bytes) or len(salt) != SALT_BYTES:
+            raise RuntimeError(f"corrupt pseudonymisation salt in {db_path}")
+        reader = await _connect(db_path, busy_timeout_ms, chunk=512)
+        await reader.execute("PRAGMA query_only = ON")
+    except BaseException:
+        if reader is not None:
+            await reader.close()
+        await writer.close()
+        raise
+    return Storage(db_path, writer, reader, salt)
+
+
+class Storage:
+    """The Netral database. Create with :func:`open_storage`."""
+
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        salt: bytes,
+    ) -> None:
+        self.path = path
+        self._db = writer
+        self._reader = reader
+        self._salt = salt
+        # One connection serves every writer, so whole transactions must not interleave.
+        self._write_lock = asyncio.Lock()
+        self._closed = False
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close both connections (idempotent). Close any LogWriter first."""
+        if self._closed:
+            return
+        self._closed = True
+        async with self._write_lock:
+            try:
+                # Refresh planner statistics cheaply (bounded work even on a big log).
+                await self._db.execute("PRAGMA analysis_limit = 1000")
+                await self._db.execute("PRAGMA optimize")
+            except sqlite3.Error as exc:
+                logger.warning("PRAGMA optimize failed: %s", exc)
+            try:
+                await self._reader.close()
+            finally:
+                await self._db.close()
+
+    # ---------------------------------------------------------------- helpers
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._rollback_quietly()
+                raise
+
+    async def _rollback_quietly(self) -> None:
+        try:
+            if self._db.in_transaction:
+                await self._db.execute("ROLLBACK")
+        except (sqlite3.Error, ValueError) as exc:
+            logger.warning("rollback failed: %s", exc)
+
+    async def _write(self, sql: str, params: Iterable[Any]) -> int:
+        """Run one autocommitted statement; return the number of changed rows."""
+        async with self._write_lock, self._db.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    # ---------------------------------------------------------------- pseudonyms
+
+    def user_key(self, user_id: int) -> str:
+        """Stable pseudonym for a Telegram user id (16 hex chars, salted HMAC-SHA256)."""
+        digest = hmac.new(self._salt, str(user_id).encode("ascii"), hashlib.sha256)
+        return digest.hexdigest()[:USER_KEY_HEX_CHARS]
+
+    # ---------------------------------------------------------------- log writes
+
+    async def insert_records(self, records: Sequence[LogRecord]) -> None:
+        """Insert query and event rows in one transaction (used by :class:`LogWriter`).
+
+        Raises sqlite3 errors, or InvalidRecordError for a record whose values cannot be
+        converted; a query whose qid is already logged is skipped.
+        """
+        queries: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        for record in records:
+            try:
+                if isinstance(record, QueryRecord):
+                    queries.append(_query_params(record))
+                else:
+                    events.append(_event_params(record))
+            except (TypeError, ValueError) as exc:
+                raise InvalidRecordError(f"{_describe(record)}: {exc}") from exc
+        if not queries and not events:
+            return
+        inserted = len(queries)
+        async with self._transaction() as db:
+            if queries:
+                async with db.executemany(_INSERT_QUERY, queries) as cursor:
+                    inserted = cursor.rowcount
+            if events:
+                await db.executemany(_INSERT_EVENT, events)
+        if inserted < len(queries):
+            logger.warning(
+                "skipped %d query log rows with an already used qid", len(queries) - inserted
+            )
+
+    # ---------------------------------------------------------------- update inbox
+
+    async def save_updates(
+        self, updates: Sequence[tuple[int, str]], *, now: datetime | None = None
+    ) -> int:
+        """Store raw updates (update_id, JSON payload) as pending; ignore known ids.
+
+        Returns how many were new.
+        """
+        if not updates:
+            return 0
+        received = format_time(now or utc_now())
+        rows = [(int(update_id), payload, received) for update_id, payload in updates]
+        async with (
+            self._transaction() as db,
+            db.executemany(
+                "INSERT OR IGNORE INTO updates (update_id, payload, received) VALUES (?, ?, ?)",
+                rows,
+            ) as cursor,
+        ):
+            return cursor.rowcount
+
+    async def pending_updates(self) -> list[tuple[int, str, int]]:
+        """Pending updates as (update_id, payload, attempts), oldest update first."""
+        async with (
+            self._write_lock,
+            self._db.execute(
+                "SELECT update_id, payload, attempts FROM updates "
+                "WHERE state = 'pending' ORDER BY update_id"
+            ) as cursor,
+        ):
+            rows = await cursor.fetchall()
+        return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    async def mark_update_attempt(self, update_id: int) -> None:
+        """Count one more processing attempt (call before handling the update)."""
+        await self._write(
+            "UPDATE updates SET attempts = attempts + 1 WHERE update_id = ?", (update_id,)
+        )
+
+    async def mark_update_done(self, update_id: int) -> None:
+        await self._write(
+            "UPDATE updates SET state = 'done', error = NULL WHERE update_id = ?", (update_id,)
+        )
+
+    async def mark_update_failed(self, update_id: int, error: str) -> None:
+        await self._write(
+            "UPDATE updates SET state = 'failed', error = ? WHERE update_id = ?",
+            (error, update_id),
+        )
+
+    async def max_update_id(self) -> int | None:
+        """Highest update_id ever stored (any state), or None for an empty inbox."""
+        async with self._write_lock:
+            value = await _fetch_one(self._db, "SELECT MAX(update_id) FROM updates")
+        return None if value is None else int(value)
+
+    async def prune_updates(self, older_than: timedelta, *, now: datetime | None = None) -> int:
+        """Delete done updates received before ``now - older_than``; return the count.
+
+        The row with the highest update_id is always kept so ``max_update_id()`` survives.
+        """
+        cutoff = format_time((now or utc_now()) - older_than)
+        return await self._write(
+            "DELETE FROM updates WHERE state = 'done' AND received < ? "
+            "AND update_id < (SELECT MAX(update_id) FROM updates)",
+            (cutoff,),
+        )
+
+    # ---------------------------------------------------------------- reports
+
+    async def stats(self, now: datetime) -> Stats:
+        """Counts for ``/stats``: today and the last 7 UTC days, all time, by status."""
+        _require_aware(now, "now")
+        today_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        tomorrow = format_time(today_start + timedelta(days=1))
+        week_start = format_time(today_start - timedelta(days=6))
+        async with self._reader.execute(
+            "SELECT "
+            "(SELECT COUNT(*) FROM queries WHERE time >= ? AND time < ?), "
+            "(SELECT COUNT(*) FROM queries WHERE time >= ? AND time < ?), "
+            "(SELECT COUNT(*) FROM events WHERE kind = 'feedback_up'), "
+            "(SELECT COUNT(*) FROM events WHERE kind = 'feedback_down')",
+            (format_time(today_start), tomorrow, week_start, tomorrow),
+        ) as cursor:
+            counts = await cursor.fetchone()
+        assert counts is not None
+        by_status = dict.fromkeys(STATUSES, 0)
+        async with self._reader.execute(
+            "SELECT status, COUNT(*) FROM queries GROUP BY status"
+        ) as cursor:
+            async for status, count in cursor:
+                by_status[str(status)] = int(count)
+        async with self._reader.execute(
+            "SELECT entry_id, COUNT(*) AS n FROM queries "
+            "WHERE status = 'answered' GROUP BY entry_id HAVING entry_id IS NOT NULL "
+            "ORDER BY n DESC, entry_id LIMIT 5"
+        ) as cursor:
+            top = [(str(entry), int(count)) async for entry, count in cursor]
+        return Stats(
+            today=int(counts[0]),
+            last_7_days=int(counts[1]),
+            total=sum(by_status.values()),
+            by_status=by_status,
+            top_entries=top,
+            feedback_up=int(counts[2]),
+            feedback_down=int(counts[3]),
+        )
+
+    async def unanswered(self, limit: int = 10, since: datetime | None = None) -> list[QueryRow]:
+        """Latest ``no_match`` questions (at or after ``since``), newest first."""
+        _check_limit(limit)
+        since_text = "" if since is None else format_time(since)
+        async with self._reader.execute(
+            f"SELECT {_QUERY_COLUMNS} FROM queries "
+            "WHERE status = 'no_match' AND time >= ? ORDER BY time DESC, id DESC LIMIT ?",
+            (since_text, limit),
+        ) as cursor:
+            return [_row_to_query(row) async for row in cursor]
+
+    def iter_queries(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        status: str | None = None,
+        entry_id: str | None = None,
+        chat_type: str | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[QueryRow]:
+        """Stream logged questions oldest first; ``since`` inclusive, ``until`` exclusive.
+
+        Arguments are validated here (ValueError), before iteration starts.
+        """
+        clauses: list[str] = []
+        params: list[Any] = []
+        if since is not None:
+            clauses.append("time >= ?")
+            params.append(format_time(since))
+        if until is not None:
+            clauses.append("time < ?")
+            params.append(format_time(until))
+        if status is not None:
+            _check_status(status)
+            clauses.append("status = ?")
+            params.append(status)
+        if entry_id is not None:
+            clauses.append("entry_id = ?")
+            params.append(entry_id)
+        if chat_type is not None:
+            clauses.append("chat_type = ?")
+            params.append(chat_type)
+        if limit is not None:
+            _check_limit(limit)
+        where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+        params.append(-1 if limit is None else limit)
+        sql = f"SELECT {_QUERY_COLUMNS} FROM queries {where}ORDER BY time, id LIMIT ?"
+        return self._stream(sql, params)
+
+    async def _stream(self, sql: str, params: list[Any]) -> AsyncIterator[QueryRow]:
+        async with self._reader.execute(sql, params) as cursor:
+            async for row in cursor:
+                yield _row_to_query(row)
+
+    async def get_query(self, qid: str) -> QueryRow | None:
+        async with self._reader.execute(
+            f"SELECT {_QUERY_COLUMNS} FROM queries WHERE qid = ?", (qid,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _row_to_query(row)
+
+
+# --------------------------------------------------------------------------- log writer
+
+# Errors that say "this row can never be written" rather than "the database is unwell".
+# Anything else (OperationalError, DatabaseError, unexpected bugs) keeps the rows for retry.
+_BAD_ROW_ERRORS: Final = (
+    InvalidRecordError,
+    sqlite3.IntegrityError,
+    sqlite3.ProgrammingError,
+    sqlite3.InterfaceError,
+    sqlite3.DataError,
+    OverflowError,  # an int too large for SQLite
+)
+
+
+class LogWriter:
+    """Writes log records in the background so that logging never delays a reply.
+
+    ``submit()`` is synchronous and never raises. A task started by ``start()`` writes
+    the buffer when ``batch_size`` rows are waiting or ``interval`` seconds after the
+    first one, ``batch_size`` rows per transaction. Failed writes are logged and kept
+    for the next attempt (after ``retry_interval``); beyond ``max_buffer`` rows the
+    oldest are dropped.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        batch_size: int = 200,
+        interval: float = 0.2,
+        max_buffer: int = 50_000,
+        retry_interval: float = 1.0,
+    ) -> None:
+        if batch_size < 1 or max_buffer < 1 or interval <= 0 or retry_interval <= 0:
+            raise ValueError("batch_size, max_buffer, interval, retry_interval must be > 0")
+        self._storage = storage
+        self._batch_size = batch_size
+        self._interval = interval
+        self._max_buffer = max_buffer
+        self._retry_interval = retry_interval
+        self._queue: asyncio.Queue[LogRecord] = asyncio.Queue()
+        self._pending: deque[LogRecord] = deque()  # drained from the queue, not yet written
+        self._in_flight = 0  # rows of the chunk being written right now
+        self._flush_lock = asyncio.Lock()
+        self._wake = asyncio.Event()  # something was submitted, or stop requested
+        self._batch_full = asyncio.Event()  # batch_size rows waiting, or stop requested
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self._dropped_unreported = 0
+        self.dropped = 0  # rows lost to the buffer bound since creation
+
+    @property
+    def buffered(self) -> int:
+        """Rows submitted but not yet written."""
+        return self._queue.qsize() + len(self._pending) + self._in_flight
+
+    async def __aenter__(self) -> Self:
+        self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def start(self) -> None:
+        """Start the background task (idempotent; needs a running event loop)."""
+        if self._closed:
+            raise RuntimeError("LogWriter is closed")
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name="netral-log-writer"
+            )
+
+    def submit(self, record: LogRecord) -> None:
+        """Queue a record for writing. Never blocks, never raises."""
+        try:
+            if self._closed:
+                logger.error("LogWriter is closed; dropping %s", _describe(record))
+                return
+            excess = self.buffered + 1 - self._max_buffer
+            if excess > 0:
+                self._drop_oldest(excess)
+            self._queue.put_nowait(record)
+            if self.buffered >= self._batch_size:
+                self._batch_full.set()
+            self._wake.set()
+        except Exception:  # pragma: no cover - defensive, submit must never raise
+            logger.exception("LogWriter.submit failed")
+
+    async def flush(self) -> bool:
+        """Write everything submitted so far; True if it all landed. Never raises."""
+        async with self._flush_lock:
+            while not self._queue.empty():
+                self._pending.append(self._queue.get_nowait())
+            ok = True
+            while self._pending and ok:
+                count = min(self._batch_size, len(self._pending))
+                chunk = [self._pending.popleft() for _ in range(count)]
+                self._in_flight = count
+                try:
+                    unwritten = await self._write_chunk(chunk)
+                except BaseException:
+                    self._pending.extendleft(reversed(chunk))
+                    raise
+                finally:
+                    self._in_flight = 0
+                if unwritten:
+                    self._pending.extendleft(reversed(unwritten))
+                    ok = False
+            excess = self.buffered - self._max_buffer
+            if excess > 0:
+                self._drop_oldest(excess)
+            self._report_drops()
+            if not ok:
+                self._wake.set()  # make sure the background task retries
+            return ok
+
+    async def close(self) -> bool:
+        """Stop the background task and write what is left; True if nothing is lost."""
+        if self._closed:
+            return self.buffered == 0
+        self._stop.set()
+        self._wake.set()
+        self._batch_full.set()
+        if self._task is not None:
+            await asyncio.wait([self._task])
+            self._task = None
+        ok = await self.flush()
+        self._closed = True
+        if not ok:
+            logger.error(
+                "LogWriter closed with %d unwritten log rows; they are lost", self.buffered
+            )
+        return ok
+
+    # ---------------------------------------------------------------- internals
+
+    def _drop_oldest(self, count: int) -> None:
+        dropped = 0
+        while dropped < count and self._pending:
+            self._pending.popleft()
+            dropped += 1
+        while dropped < count and not self._queue.empty():
+            self._queue.get_nowait()
+            dropped += 1
+        self.dropped += dropped
+        self._dropped_unreported += dropped
+
+    def _report_drops(self) -> None:
+        if self._dropped_unreported:
+            logger.error(
+                "log buffer full (%d rows): dropped the %d oldest unwritten log rows",
+                self._max_buffer,
+                self._dropped_unreported,
+            )
+            self._dropped_unreported = 0
+
+    async def _write_chunk(self, chunk: list[LogRecord]) -> list[LogRecord]:
+        """Write one chunk; return the rows still to be written after a transient error."""
+        try:
+            await self._storage.insert_records(chunk)
+            return []
+        except _BAD_ROW_ERRORS as exc:
+            if len(chunk) == 1:
+                logger.error(
+                    "dropping log row that cannot be written (%s): %s", _describe(chunk[0]), exc
+                )
+                return []
+            logger.error("log batch rejected (%s); retrying its rows one by one", exc)
+        except Exception as exc:
+            logger.error(
+                "could not write %d log rows (%s: %s); keeping them for retry",
+                len(chunk),
+                type(exc).__name__,
+                exc,
+            )
+            return chunk
+        # A row in the chunk is malformed: isolate it so the rest is not held hostage.
+        for index, record in enumerate(chunk):
+            try:
+                await self._storage.insert_records([record])
+            except _BAD_ROW_ERRORS as exc:
+                logger.error(
+                    "dropping log row that cannot be written (%s): %s", _describe(record), exc
+                )
+            except Exception as exc:
+                logger.error(
+                    "could not write log rows (%s: %s); keeping %d for retry",
+                    type(exc).__name__,
+                    exc,
+                    len(chunk) - index,
+                )
+                return chunk[index:]
+        return []
+
+    async def _sleep(self, seconds: float, event: asyncio.Event) -> None:
+        """Wait until ``event`` is set or ``seconds`` pass."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout=seconds)
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.buffered == 0:
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                if self.buffered < self._batch_size:
+                    self._batch_full.clear()
+                    await self._sleep(self._interval, self._batch_full)
+                if self._stop.is_set():
+                    break  # close() writes the rest
+                if not await self.flush():
+                    await self._sleep(self._retry_interval, self._stop)
+            except Exception:  # never let the writer die; log and keep going
+                logger.exception("unexpected error in the log writer task")
+                await self._sleep(self._retry_interval, self._stop)

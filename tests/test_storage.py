@@ -1,0 +1,706 @@
+"""Tests for bot.storage: schema, pseudonyms, log writer, update inbox and reports."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import closing
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from bot import storage as storage_module
+from bot.storage import (
+    MIGRATIONS,
+    EventRecord,
+    LogRecord,
+    LogWriter,
+    QueryRecord,
+    Storage,
+    format_time,
+    new_qid,
+    open_storage,
+    parse_time,
+)
+
+LOGGER = "bot.storage"
+WIB = timezone(timedelta(hours=7))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def ts(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def query(
+    qid: str,
+    when: str = "2024-05-10T08:00:00",
+    status: str = "answered",
+    entry_id: str | None = None,
+    *,
+    chat_type: str = "private",
+    suggestions: tuple[str, ...] = (),
+) -> QueryRecord:
+    return QueryRecord(
+        qid=qid,
+        time=ts(when),
+        chat_type=chat_type,
+        user_key="0123456789abcdef",
+        text=f"pertanyaan {qid}",
+        status=status,
+        entry_id=entry_id,
+        score=0.5,
+        suggestions=suggestions,
+        elapsed_ms=1.25,
+        source="message",
+    )
+
+
+def event(kind: str, qid: str | None = None, when: str = "2024-05-10T08:00:00") -> EventRecord:
+    return EventRecord(time=ts(when), kind=kind, user_key="0123456789abcdef", qid=qid)
+
+
+def sql(path: Path, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run a statement on a separate plain sqlite3 connection (sees committed data)."""
+    with closing(sqlite3.connect(path)) as conn:
+        return list(conn.execute(statement, params).fetchall())
+
+
+def count(path: Path, table: str) -> int:
+    return int(sql(path, f"SELECT COUNT(*) FROM {table}")[0][0])
+
+
+async def wait_for_count(path: Path, table: str, expected: int, timeout: float = 3.0) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = count(path, table)
+        if found == expected or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.01)
+
+
+def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def fail_executemany(monkeypatch: pytest.MonkeyPatch, storage: Storage) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(storage._db, "executemany", broken)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "nested" / "netral.sqlite3"
+
+
+@pytest.fixture
+async def storage(db_path: Path) -> AsyncIterator[Storage]:
+    store = await open_storage(db_path)
+    yield store
+    await store.close()
+
+
+# --------------------------------------------------------------------------- opening, schema
+
+
+async def test_open_creates_folder_and_sets_pragmas(storage: Storage, db_path: Path) -> None:
+    assert db_path.is_file()
+    assert sql(db_path, "PRAGMA journal_mode")[0][0] == "wal"
+    async with storage._db.execute("PRAGMA synchronous") as cur:
+        assert (await cur.fetchone())[0] == 1  # type: ignore[index]  # NORMAL
+    async with storage._db.execute("PRAGMA foreign_keys") as cur:
+        assert (await cur.fetchone())[0] == 1  # type: ignore[index]
+    async with storage._db.execute("PRAGMA busy_timeout") as cur:
+        assert (await cur.fetchone())[0] == 5000  # type: ignore[index]
+
+
+async def test_async_with_and_idempotent_close(db_path: Path) -> None:
+    async with await open_storage(str(db_path)) as store:
+        assert await store.max_update_id() is None
+    await store.close()  # second close is a no-op
+
+
+async def test_user_version_is_latest(storage: Storage, db_path: Path) -> None:
+    assert len(MIGRATIONS) >= 2
+    assert sql(db_path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)
+
+
+async def test_reopen_does_not_reapply_migrations(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe = "CREATE TABLE probe (x INTEGER); INSERT INTO probe VALUES (1);"
+    monkeypatch.setattr(storage_module, "MIGRATIONS", (*MIGRATIONS, probe))
+    for _ in range(3):
+        store = await open_storage(db_path)
+        await store.close()
+    assert sql(db_path, "PRAGMA user_version")[0][0] == len(MIGRATIONS) + 1
+    assert count(db_path, "probe") == 1
+
+
+async def test_v1_database_is_upgraded(db_path: Path) -> None:
+    salt = bytes(range(32))
+    db_path.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(db_path)) as conn:
+        conn.executescript(MIGRATIONS[0])
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO meta (key, value) VALUES ('salt', ?)", (salt,))
+        conn.execute(
+            "INSERT INTO queries (qid, time, chat_type, user_key, text, status, entry_id,"
+            " score, suggestions, elapsed_ms, source) VALUES"
+            " ('old1', '2024-01-01T00:00:00.000Z', 'private', 'k', 'lama', 'answered',"
+            " 'ikut-kampanye', 0.9, '[]', 3.0, 'message')"
+        )
+        conn.commit()
+
+    store = await open_storage(db_path)
+    try:
+        assert sql(db_path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)
+        old = await store.get_query("old1")
+        assert old is not None and old.entry_id == "ikut-kampanye"
+        assert await store.save_updates([(1, "{}")]) == 1  # v2 table exists
+        # The existing salt is kept, and user_key is the documented HMAC.
+        expected = hmac.new(salt, b"42", hashlib.sha256).hexdigest()[:16]
+        assert store.user_key(42) == expected
+    finally:
+        await store.close()
+
+
+async def test_failed_migration_rolls_back(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = await open_storage(db_path)
+    await store.close()
+    broken = "CREATE TABLE probe (x INTEGER); INSERT INTO no_such_table VALUES (1);"
+    monkeypatch.setattr(storage_module, "MIGRATIONS", (*MIGRATIONS, broken))
+    with pytest.raises(sqlite3.OperationalError):
+        await open_storage(db_path)
+    assert sql(db_path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)
+    assert not sql(db_path, "SELECT name FROM sqlite_master WHERE name = 'probe'")
+    monkeypatch.undo()
+    store = await open_storage(db_path)  # still usable with the real migrations
+    await store.close()
+
+
+async def test_newer_schema_is_refused(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(db_path)) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(RuntimeError, match="newer"):
+        await open_storage(db_path)
+
+
+# --------------------------------------------------------------------------- pseudonyms
+
+
+async def test_salt_and_user_key(db_path: Path, tmp_path: Path) -> None:
+    store = await open_storage(db_path)
+    key = store.user_key(123456789)
+    other = store.user_key(987654321)
+    await store.close()
+
+    assert len(key) == 16 and int(key, 16) >= 0
+    assert key != other
+    assert "123456789" not in key
+    salt_rows = sql(db_path, "SELECT value FROM meta WHERE key = 'salt'")
+    assert len(salt_rows) == 1 and len(salt_rows[0][0]) == 32
+
+    store = await open_storage(db_path)  # salt persisted: same key after reopen
+    assert store.user_key(123456789) == key
+    await store.close()
+    assert sql(db_path, "SELECT value FROM meta WHERE key = 'salt'") == salt_rows
+
+    elsewhere = await open_storage(tmp_path / "other.sqlite3")  # fresh random salt
+    assert elsewhere.user_key(123456789) != key
+    await elsewhere.close()
+
+
+# --------------------------------------------------------------------------- records, time
+
+
+def test_time_format_and_parse() -> None:
+    moment = datetime(2024, 5, 10, 19, 0, 1, 123999, tzinfo=WIB)
+    assert format_time(moment) == "2024-05-10T12:00:01.123Z"
+    assert parse_time("2024-05-10T12:00:01.123Z") == datetime(
+        2024, 5, 10, 12, 0, 1, 123000, tzinfo=UTC
+    )
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_time(datetime(2024, 5, 10))
+
+
+def test_record_validation() -> None:
+    with pytest.raises(ValueError, match="unknown status"):
+        query("q", status="bogus")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        QueryRecord(
+            qid="q", time=datetime(2024, 1, 1), chat_type="private", user_key="k", text="t",
+            status="answered",
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="unknown event kind"):
+        event("clicked")
+    record = QueryRecord(
+        qid="q", time=ts("2024-01-01T00:00:00"), chat_type="private", user_key="k", text="t",
+        status="ambiguous", suggestions=cast(tuple[str, ...], ["a", "b"]),
+    )  # fmt: skip
+    assert record.suggestions == ("a", "b")
+    assert len({new_qid() for _ in range(100)}) == 100
+    assert all(len(new_qid()) <= 16 for _ in range(10))
+
+
+async def test_get_query_round_trip(storage: Storage) -> None:
+    record = QueryRecord(
+        qid="abc",
+        time=datetime(2024, 5, 10, 8, 30, 0, 250000, tzinfo=UTC),
+        chat_type="supergroup",
+        user_key=storage.user_key(7),
+        text="Bolehkah ASN like postingan caleg? \N{THINKING FACE}",
+        status="ambiguous",
+        entry_id=None,
+        score=0.61,
+        suggestions=("like-postingan", "komentar-medsos"),
+        elapsed_ms=2.5,
+        source="inline",
+    )
+    await storage.insert_records([record])
+    row = await storage.get_query("abc")
+    assert row is not None
+    assert row.id >= 1
+    assert QueryRecord(**{f: getattr(row, f) for f in QueryRecord.__dataclass_fields__}) == record
+    assert await storage.get_query("missing") is None
+    assert sql(storage.path, "SELECT time, suggestions FROM queries") == [
+        ("2024-05-10T08:30:00.250Z", '["like-postingan", "komentar-medsos"]')
+    ]
+
+
+# --------------------------------------------------------------------------- log writer
+
+
+async def test_writer_flush_writes_exact_rows_in_batches(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes: list[int] = []
+    original = storage.insert_records
+
+    async def spy(records: list[LogRecord]) -> None:
+        sizes.append(len(records))
+        await original(records)
+
+    monkeypatch.setattr(storage, "insert_records", spy)
+    writer = LogWriter(storage)  # not started: flush() alone must work
+    for i in range(450):
+        writer.submit(query(f"q{i}"))
+    for i in range(30):
+        writer.submit(event("feedback_up", qid=f"q{i}"))
+    assert writer.buffered == 480
+    assert count(storage.path, "queries") == 0  # submit() does not write
+
+    assert await writer.flush() is True
+    assert sizes == [200, 200, 80]
+    assert writer.buffered == 0
+    assert count(storage.path, "queries") == 450
+    assert count(storage.path, "events") == 30
+    assert await writer.flush() is True  # nothing left: no empty transaction
+    assert sizes == [200, 200, 80]
+    assert await writer.close() is True
+
+
+async def test_writer_background_batch_size_trigger(storage: Storage) -> None:
+    writer = LogWriter(storage, batch_size=50, interval=30.0)
+    writer.start()
+    for i in range(50):
+        writer.submit(query(f"q{i}"))
+    # A full batch is written long before the 30 s interval.
+    assert await wait_for_count(storage.path, "queries", 50) == 50
+    writer.submit(query("q50"))
+    await asyncio.sleep(0.3)
+    assert count(storage.path, "queries") == 50  # a single row waits for the interval
+    assert await writer.close() is True
+    assert count(storage.path, "queries") == 51
+
+
+async def test_writer_background_interval_trigger(storage: Storage) -> None:
+    async with LogWriter(storage, interval=0.05) as writer:
+        writer.submit(query("q1"))
+        writer.submit(event("button", qid="q1"))
+        writer.submit(query("q2"))
+        assert await wait_for_count(storage.path, "queries", 2) == 2
+        assert await wait_for_count(storage.path, "events", 1) == 1
+        assert writer.buffered == 0
+
+
+async def test_writer_close_flushes_and_rejects_later_submits(
+    storage: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = LogWriter(storage, interval=60.0)
+    writer.start()
+    for i in range(7):
+        writer.submit(query(f"q{i}"))
+    writer.submit(event("feedback_down", qid="q1"))
+    assert await writer.close() is True
+    assert count(storage.path, "queries") == 7
+    assert count(storage.path, "events") == 1
+
+    caplog.set_level(logging.ERROR, logger=LOGGER)
+    writer.submit(query("late"))  # must not raise
+    assert any("closed" in m for m in errors(caplog))
+    assert await writer.close() is True
+    assert count(storage.path, "queries") == 7
+
+
+async def test_write_failure_is_logged_kept_and_retried(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger=LOGGER)
+    writer = LogWriter(storage, interval=0.01, retry_interval=0.05)
+    writer.start()
+    fail_executemany(monkeypatch, storage)
+    for i in range(5):
+        writer.submit(query(f"q{i}"))
+    writer.submit(event("feedback_up", qid="q0"))
+
+    assert await writer.flush() is False  # no exception reaches the caller
+    assert any("database or disk is full" in m for m in errors(caplog))
+    assert writer.buffered == 6
+    await asyncio.sleep(0.15)  # background retries keep failing, quietly
+    assert writer._task is not None and not writer._task.done()
+    assert count(storage.path, "queries") == 0
+
+    monkeypatch.undo()  # the fault clears; the background task retries on its own
+    assert await wait_for_count(storage.path, "queries", 5) == 5
+    assert await wait_for_count(storage.path, "events", 1) == 1
+    assert await writer.close() is True
+    assert count(storage.path, "queries") == 5
+
+
+async def test_write_failure_on_locked_database(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger=LOGGER)
+    store = await open_storage(db_path, busy_timeout_ms=50)
+    writer = LogWriter(store)
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        for i in range(3):
+            writer.submit(query(f"q{i}"))
+        assert await writer.flush() is False
+        assert any("locked" in m for m in errors(caplog))
+        assert writer.buffered == 3
+        blocker.execute("ROLLBACK")
+        assert await writer.flush() is True
+        assert count(db_path, "queries") == 3
+    finally:
+        blocker.close()
+        await writer.close()
+        await store.close()
+
+
+async def test_buffer_bound_drops_oldest(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger=LOGGER)
+    writer = LogWriter(storage, max_buffer=10)
+    fail_executemany(monkeypatch, storage)
+    for i in range(8):
+        writer.submit(query(f"q{i:02d}"))
+    assert await writer.flush() is False  # the 8 rows are kept for retry
+    for i in range(8, 15):
+        writer.submit(query(f"q{i:02d}"))
+    assert writer.buffered == 10
+    assert writer.dropped == 5
+    assert await writer.flush() is False
+    assert any("dropped the 5 oldest" in m for m in errors(caplog))
+
+    monkeypatch.undo()
+    assert await writer.flush() is True
+    qids = [r[0] for r in sql(storage.path, "SELECT qid FROM queries ORDER BY id")]
+    assert qids == [f"q{i:02d}" for i in range(5, 15)]
+    await writer.close()
+
+
+async def test_unwritable_row_is_dropped_alone(
+    storage: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger=LOGGER)
+    writer = LogWriter(storage)
+    bad = query("bad")
+    object.__setattr__(bad, "text", object())  # cannot be bound as an SQL parameter
+    writer.submit(query("q1"))
+    writer.submit(bad)
+    writer.submit(query("q2"))
+    writer.submit(query("q1"))  # duplicate qid: skipped, not an error
+    writer.submit(event("related", qid="q2"))
+    assert await writer.flush() is True
+    assert [r[0] for r in sql(storage.path, "SELECT qid FROM queries ORDER BY id")] == [
+        "q1",
+        "q2",
+    ]
+    assert count(storage.path, "events") == 1
+    assert any("qid=bad" in m for m in errors(caplog))
+    assert any("already used qid" in r.getMessage() for r in caplog.records)
+    await writer.close()
+
+
+# --------------------------------------------------------------------------- update inbox
+
+
+async def test_update_inbox(storage: Storage, db_path: Path) -> None:
+    assert await storage.max_update_id() is None
+    assert await storage.pending_updates() == []
+    assert await storage.save_updates([]) == 0
+    assert await storage.save_updates([(12, '{"update_id": 12}'), (10, '{"update_id": 10}')]) == 2
+    # INSERT OR IGNORE: a re-delivered update keeps its first payload.
+    assert await storage.save_updates([(12, '{"changed": true}'), (11, "{}")]) == 1
+    assert await storage.pending_updates() == [
+        (10, '{"update_id": 10}', 0),
+        (11, "{}", 0),
+        (12, '{"update_id": 12}', 0),
+    ]
+
+    await storage.mark_update_attempt(10)
+    await storage.mark_update_attempt(10)
+    await storage.mark_update_attempt(11)
+    assert await storage.pending_updates() == [
+        (10, '{"update_id": 10}', 2),
+        (11, "{}", 1),
+        (12, '{"update_id": 12}', 0),
+    ]
+
+    await storage.mark_update_done(10)
+    await storage.mark_update_failed(11, "ValueError: boom")
+    assert await storage.pending_updates() == [(12, '{"update_id": 12}', 0)]
+    assert sql(db_path, "SELECT update_id, attempts, state, error FROM updates ORDER BY 1") == [
+        (10, 2, "done", None),
+        (11, 1, "failed", "ValueError: boom"),
+        (12, 0, "pending", None),
+    ]
+    assert await storage.max_update_id() == 12
+
+
+async def test_update_inbox_survives_restart(db_path: Path) -> None:
+    store = await open_storage(db_path)
+    await store.save_updates([(1, "{}"), (2, "{}")])
+    await store.mark_update_done(1)
+    await store.close()
+    store = await open_storage(db_path)
+    assert await store.pending_updates() == [(2, "{}", 0)]
+    assert await store.max_update_id() == 2
+    await store.close()
+
+
+async def test_prune_updates(storage: Storage, db_path: Path) -> None:
+    now = ts("2024-05-10T12:00:00")
+    await storage.save_updates([(1, "{}"), (2, "{}"), (3, "{}")], now=now - timedelta(days=10))
+    await storage.save_updates([(4, "{}")], now=now - timedelta(days=1))
+    await storage.save_updates([(5, "{}")], now=now - timedelta(days=10))
+    for update_id in (1, 2, 4):
+        await storage.mark_update_done(update_id)
+    await storage.mark_update_failed(3, "boom")
+    # 1, 2: done and old -> deleted; 3 failed, 4 recent, 5 pending -> kept.
+    assert await storage.prune_updates(timedelta(days=7), now=now) == 2
+    assert [r[0] for r in sql(db_path, "SELECT update_id FROM updates ORDER BY 1")] == [3, 4, 5]
+
+    await storage.mark_update_done(5)  # done, old, but the highest id: kept
+    assert await storage.prune_updates(timedelta(days=7), now=now) == 0
+    assert await storage.max_update_id() == 5
+    assert await storage.prune_updates(timedelta(0), now=now) == 1  # 4 goes, 5 stays
+    assert [r[0] for r in sql(db_path, "SELECT update_id FROM updates ORDER BY 1")] == [3, 5]
+
+
+# --------------------------------------------------------------------------- reports
+
+# qid, UTC time, status, entry_id, chat_type
+FIXTURE_ROWS: list[tuple[str, str, str, str | None, str]] = [
+    ("a01", "2024-05-10T00:00:00", "answered", "A", "private"),  # first instant of today
+    ("a02", "2024-05-10T23:59:59.999", "ambiguous", "G", "group"),  # last ms of today
+    ("a03", "2024-05-09T23:59:59.999", "no_match", None, "private"),
+    ("a04", "2024-05-04T00:00:00", "answered", "A", "private"),  # first instant of 7 days
+    ("a05", "2024-05-03T23:59:59.999", "answered", "B", "private"),  # just outside 7 days
+    ("a06", "2024-04-01T08:00:00", "no_match", None, "group"),
+    ("a07", "2024-05-11T00:00:00", "answered", "C", "private"),  # tomorrow
+    ("a08", "2024-05-02T10:00:00", "answered", "A", "private"),
+    ("a09", "2024-05-01T10:00:00", "answered", "B", "supergroup"),
+    ("a10", "2024-04-20T10:00:00", "answered", "C", "private"),
+    ("a11", "2024-04-19T10:00:00", "answered", "D", "private"),
+    ("a12", "2024-04-18T10:00:00", "answered", "E", "private"),
+    ("a13", "2024-04-17T10:00:00", "answered", "F", "private"),
+    ("a14", "2024-05-08T09:00:00", "no_match", None, "private"),
+    ("a15", "2024-05-10T11:59:59", "ambiguous", "G", "private"),
+    ("a16", "2024-05-10T06:00:00", "ambiguous", "G", "private"),
+]
+NOW = datetime(2024, 5, 10, 19, 0, tzinfo=WIB)  # 12:00 UTC
+
+
+@pytest.fixture
+async def reports(storage: Storage) -> Storage:
+    records: list[LogRecord] = [
+        query(qid, when, status, entry, chat_type=chat)
+        for qid, when, status, entry, chat in FIXTURE_ROWS
+    ]
+    records += [
+        event("feedback_up", "a01"),
+        event("feedback_up", "a04"),
+        event("feedback_down", "a02"),
+        event("button", "a02"),
+        event("suggestion_pick", "a02"),
+    ]
+    await storage.insert_records(records)
+    return storage
+
+
+async def test_stats(reports: Storage) -> None:
+    stats = await reports.stats(NOW)
+    assert stats.today == 4  # a01, a02, a15, a16
+    assert stats.last_7_days == 7  # + a03, a04, a14
+    assert stats.total == 16
+    assert stats.by_status == {"answered": 10, "ambiguous": 3, "no_match": 3}
+    assert stats.share("no_match") == 3 / 16
+    # answered only (G has 3 ambiguous rows), ties broken by entry id
+    assert stats.top_entries == [("A", 3), ("B", 2), ("C", 2), ("D", 1), ("E", 1)]
+    assert (stats.feedback_up, stats.feedback_down) == (2, 1)
+    # "today" is the UTC day, whatever the caller's time zone
+    assert await reports.stats(datetime(2024, 5, 11, 2, 0, tzinfo=WIB)) == stats
+    tomorrow = await reports.stats(ts("2024-05-11T00:00:00"))
+    assert (tomorrow.today, tomorrow.last_7_days) == (1, 7)  # a07; a04 falls out, a07 in
+
+
+async def test_stats_empty(storage: Storage) -> None:
+    stats = await storage.stats(NOW)
+    assert (stats.today, stats.last_7_days, stats.total) == (0, 0, 0)
+    assert stats.by_status == {"answered": 0, "ambiguous": 0, "no_match": 0}
+    assert stats.top_entries == []
+    assert stats.share("answered") == 0.0
+    with pytest.raises(ValueError):
+        await storage.stats(datetime(2024, 5, 10))  # naive
+
+
+async def test_unanswered(reports: Storage) -> None:
+    assert [r.qid for r in await reports.unanswered()] == ["a03", "a14", "a06"]
+    assert [r.qid for r in await reports.unanswered(limit=2)] == ["a03", "a14"]
+    assert await reports.unanswered(limit=0) == []
+    since = ts("2024-05-08T09:00:00")  # inclusive
+    assert [r.qid for r in await reports.unanswered(since=since)] == ["a03", "a14"]
+    later = since + timedelta(milliseconds=1)
+    assert [r.qid for r in await reports.unanswered(since=later)] == ["a03"]
+    row = (await reports.unanswered(limit=1))[0]
+    assert row.status == "no_match" and row.time == ts("2024-05-09T23:59:59.999")
+    with pytest.raises(ValueError):
+        await reports.unanswered(limit=-1)
+
+
+async def test_iter_queries(reports: Storage) -> None:
+    async def qids(**filters: Any) -> list[str]:
+        return [row.qid async for row in reports.iter_queries(**filters)]
+
+    everything = [qid for qid, *_ in sorted(FIXTURE_ROWS, key=lambda r: r[1])]
+    assert await qids() == everything
+    assert len(everything) == 16
+    # since inclusive, until exclusive
+    window = {"since": ts("2024-05-04T00:00:00"), "until": ts("2024-05-10T00:00:00")}
+    assert await qids(**window) == ["a04", "a14", "a03"]
+    assert await qids(since=ts("2024-05-10T23:59:59.999")) == ["a02", "a07"]
+    assert await qids(until=ts("2024-04-18T10:00:00")) == ["a06", "a13"]
+    assert await qids(status="no_match") == ["a06", "a14", "a03"]
+    assert await qids(entry_id="A") == ["a08", "a04", "a01"]
+    assert await qids(chat_type="group") == ["a06", "a02"]
+    assert await qids(limit=3) == everything[:3]
+    assert await qids(limit=0) == []
+    assert await qids(status="answered", since=ts("2024-05-01T00:00:00"), limit=2) == [
+        "a09",
+        "a08",
+    ]
+    assert await qids(status="ambiguous", entry_id="G", chat_type="private") == ["a16", "a15"]
+
+
+async def test_iter_queries_can_stop_early(reports: Storage) -> None:
+    seen = []
+    stream = reports.iter_queries()
+    async for row in stream:
+        seen.append(row.qid)
+        if len(seen) == 2:
+            break
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert seen == ["a06", "a13"]
+    assert (await reports.stats(NOW)).total == 16  # connection still fine
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.iter_queries(status="unanswered"),
+        lambda s: s.iter_queries(status="ANSWERED"),
+        lambda s: s.iter_queries(limit=-5),
+        lambda s: s.iter_queries(since=datetime(2024, 1, 1)),
+    ],
+)
+async def test_iter_queries_rejects_bad_arguments(
+    storage: Storage, call: Callable[[Storage], object]
+) -> None:
+    with pytest.raises(ValueError):
+        call(storage)  # raised at call time, before iterating
+
+
+async def test_share_rejects_bad_status(reports: Storage) -> None:
+    with pytest.raises(ValueError, match="unknown status"):
+        (await reports.stats(NOW)).share("bogus")
+
+
+# --------------------------------------------------------------------------- benchmark
+
+
+@pytest.mark.benchmark
+async def test_reports_on_a_million_rows(tmp_path: Path) -> None:
+    path = tmp_path / "big.sqlite3"
+    store = await open_storage(path)
+    await store.close()
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    statuses = ("answered",) * 7 + ("ambiguous", "no_match", "no_match")
+    with closing(sqlite3.connect(path)) as conn:
+        conn.executemany(
+            "INSERT INTO queries (qid, time, chat_type, user_key, text, status, entry_id,"
+            " score, suggestions, elapsed_ms, source) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                (
+                    f"q{i}",
+                    format_time(start + timedelta(seconds=15 * i)),
+                    "private",
+                    "0123456789abcdef",
+                    "boleh gak pns ikut kampanye",
+                    statuses[i % 10],
+                    None if i % 10 == 9 else f"entry-{i % 97}",
+                    0.5,
+                    "[]",
+                    1.0,
+                    "message",
+                )
+                for i in range(1_000_000)
+            ),
+        )
+        conn.commit()
+    store = await open_storage(path)
+    now = start + timedelta(seconds=15 * 1_000_000)
+    try:
+        t0 = time.perf_counter()
+        stats = await store.stats(now)
+        t_stats = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        latest = await store.unanswered(limit=20, since=now - timedelta(days=30))
+        t_unanswered = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        recent = 0
+        async for _ in store.iter_queries(since=now - timedelta(days=30), status="no_match"):
+            recent += 1
+        t_iter = time.perf_counter() - t0
+    finally:
+        await store.close()
+    print(f"stats {t_stats:.3f}s unanswered {t_unanswered:.3f}s iter {t_iter:.3f}s ({recent})")
+    assert stats.total == 1_000_000 and len(latest) == 20
+    assert t_stats < 3 and t_unanswered < 3 and t_iter < 3
