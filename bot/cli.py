@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Netral: jawaban netralitas ASN. Admin and developer commands.",
     )
     parser.add_argument(
-        "--knowledge", "-k", type=Path, default=None,
+        "--knowledge",
+        "-k",
+        type=Path,
+        default=None,
         help="knowledge base folder (default: $NETRAL_KNOWLEDGE_DIR or ./knowledge)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -171,14 +174,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     known = {e.id for e in engine.kb.entries}
     unknown = sorted({i for c in cases for i in c.expect} - known)
     if unknown:
-        print(f"netral eval: warning: expected ids not in the knowledge base: "
-              f"{', '.join(unknown)}", file=sys.stderr)
+        print(
+            f"netral eval: warning: expected ids not in the knowledge base: {', '.join(unknown)}",
+            file=sys.stderr,
+        )
     start = time.perf_counter()
     report = evaluate(
         cases,
         engine.matcher.match,
-        lambda q: [c.entry.id for c in engine.matcher.rank(
-            tuple(engine.matcher.correct(engine.matcher.normalizer.tokens(q))))[:3]],
+        lambda q: [c.entry.id for c in engine.matcher.rank(engine.matcher.tokens(q))[:3]],
     )
     elapsed = time.perf_counter() - start
     if args.verbose:
@@ -187,11 +191,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 continue
             got = ", ".join(f"{c.entry.id}:{c.score:.2f}" for c in o.result.candidates) or "-"
             expect = ", ".join(sorted(o.case.expect)) or "null"
-            print(f"{o.kind:15} {o.case.question!r}\n{'':15} expect={expect} "
-                  f"got={o.result.status}[{got}] tokens={' '.join(o.result.tokens)}")
+            print(
+                f"{o.kind:15} {o.case.question!r}\n{'':15} expect={expect} "
+                f"got={o.result.status}[{got}] tokens={' '.join(o.result.tokens)}"
+            )
         print()
-    print(f"{args.file}: {len(cases)} questions in {elapsed * 1000:.0f} ms "
-          f"({elapsed * 1000 / max(len(cases), 1):.2f} ms each)")
+    print(
+        f"{args.file}: {len(cases)} questions in {elapsed * 1000:.0f} ms "
+        f"({elapsed * 1000 / max(len(cases), 1):.2f} ms each)"
+    )
     for line in report.summary_lines():
         print(line)
     return EXIT_OK
@@ -261,10 +269,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(problem, file=sys.stderr if problem.level == "error" else sys.stdout)
     if result.kb is None:
-        print(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in {folder}",
-              file=sys.stderr)
+        print(
+            f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in {folder}",
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     kb = result.kb
-    print(f"OK {folder}: {len(kb.entries)} entries, {kb.phrasing_count} phrasings, "
-          f"{len(kb.categories)} categories, {len(result.warnings)} warning(s)")
+    print(
+        f"OK {folder}: {len(kb.entries)} entries, {kb.phrasing_count} phrasings, "
+        f"{len(kb.categories)} categories, {len(result.warnings)} warning(s)"
+    )
     return EXIT_OK

@@ -98,8 +98,9 @@ def load_knowledge(path: str | Path, normalizer: Normalizer | None = None) -> Lo
     """Read every YAML file in ``path`` and validate it; never raises for bad content."""
     v = _Validator(Path(path))
     kb = v.run(normalizer)
-    return LoadResult(kb if not any(p.level == "error" for p in v.problems) else None,
-                      tuple(v.problems))
+    return LoadResult(
+        kb if not any(p.level == "error" for p in v.problems) else None, tuple(v.problems)
+    )
 
 
 # -- implementation ---------------------------------------------------------------------
@@ -184,8 +185,13 @@ class _Validator:
         return data, node
 
     def _check_fields(
-        self, file: str, line: int | None, entry_id: str | None, data: dict[str, Any],
-        spec: dict[str, bool], what: str,
+        self,
+        file: str,
+        line: int | None,
+        entry_id: str | None,
+        data: dict[str, Any],
+        spec: dict[str, bool],
+        what: str,
     ) -> None:
         for key in data:
             if key not in spec:
@@ -207,8 +213,10 @@ class _Validator:
             self.error(file, None, None, "'synonyms' must map a word to a list of variants")
             raw = {}
         for canonical, variants in raw.items():
-            if not isinstance(canonical, str) or not isinstance(variants, list) or not all(
-                isinstance(v, str) for v in variants
+            if (
+                not isinstance(canonical, str)
+                or not isinstance(variants, list)
+                or not all(isinstance(v, str) for v in variants)
             ):
                 self.error(file, None, None, f"synonym '{canonical}' needs a list of strings")
                 continue
@@ -216,7 +224,9 @@ class _Validator:
                 key = variant.strip().lower()
                 if key in synonyms and synonyms[key] != canonical:
                     self.error(
-                        file, None, None,
+                        file,
+                        None,
+                        None,
                         f"variant '{variant}' is listed under '{synonyms[key]}' and '{canonical}'",
                     )
                 synonyms[key] = canonical.strip().lower()
@@ -264,9 +274,12 @@ class _Validator:
             entry = dict(item)
             entry.setdefault("category", category)
             if entry.get("category") != category:
-                self.error(file, field_lines.get("category", line), _id(item),
-                           f"category '{entry.get('category')}' differs from the file's "
-                           f"'{category}'")
+                self.error(
+                    file,
+                    field_lines.get("category", line),
+                    _id(item),
+                    f"category '{entry.get('category')}' differs from the file's '{category}'",
+                )
             out.append(_Located(entry, file, line, field_lines))
         return (category, title, file) if category and isinstance(title, str) else None
 
@@ -279,8 +292,12 @@ class _Validator:
                 continue
             if entry.id in seen:
                 first = seen[entry.id]
-                self.error(loc.file, loc.line, entry.id,
-                           f"duplicate id (first defined in {first.file}:{first.line})")
+                self.error(
+                    loc.file,
+                    loc.line,
+                    entry.id,
+                    f"duplicate id (first defined in {first.file}:{first.line})",
+                )
                 continue
             seen[entry.id] = loc
             entries.append(entry)
@@ -289,11 +306,19 @@ class _Validator:
             loc = seen[entry.id]
             for rel in entry.related:
                 if rel not in ids:
-                    self.error(loc.file, loc.field_lines.get("related", loc.line), entry.id,
-                               f"related id '{rel}' does not exist")
+                    self.error(
+                        loc.file,
+                        loc.field_lines.get("related", loc.line),
+                        entry.id,
+                        f"related id '{rel}' does not exist",
+                    )
                 elif rel == entry.id:
-                    self.error(loc.file, loc.field_lines.get("related", loc.line), entry.id,
-                               "an entry cannot be related to itself")
+                    self.error(
+                        loc.file,
+                        loc.field_lines.get("related", loc.line),
+                        entry.id,
+                        "an entry cannot be related to itself",
+                    )
         return entries
 
     def _entry(self, loc: _Located) -> Entry | None:
@@ -321,8 +346,11 @@ class _Validator:
         if "questions" in d and questions is None:
             err("questions", "'questions' must be a list of non-empty strings")
         elif questions is not None and len(questions) < MIN_PHRASINGS:
-            err("questions", f"only {len(questions)} phrasings; at least {MIN_PHRASINGS} "
-                "needed (the canonical question and six more)")
+            err(
+                "questions",
+                f"only {len(questions)} phrasings; at least {MIN_PHRASINGS} "
+                "needed (the canonical question and six more)",
+            )
         keywords = _str_list(d.get("keywords", []))
         if keywords is None:
             err("keywords", "'keywords' must be a list of non-empty strings")
@@ -335,9 +363,7 @@ class _Validator:
         basis = self._legal_basis(loc, eid)
         if d.get("verdict") in ("dilarang", "bersyarat") and not basis:
             err("legal_basis", f"a '{d.get('verdict')}' entry needs a legal_basis")
-        if len(self.problems) > before and any(
-            p.level == "error" for p in self.problems[before:]
-        ):
+        if len(self.problems) > before and any(p.level == "error" for p in self.problems[before:]):
             return None
         assert questions is not None and keywords is not None and related is not None
         return Entry(
@@ -371,8 +397,13 @@ class _Validator:
                 continue
             if values["regulation"] is None:
                 continue
-            out.append(LegalBasis(*(v.strip() if isinstance(v, str) else None
-                                    for v in values.values())))
+            out.append(
+                LegalBasis(
+                    regulation=values["regulation"].strip(),
+                    article=_stripped(values["article"]),
+                    quote=_stripped(values["quote"]),
+                )
+            )
         return out
 
     def _phrasing_checks(self, located: list[_Located], norm: Normalizer) -> None:
@@ -389,25 +420,41 @@ class _Validator:
                 if key in owner:
                     other, original = owner[key]
                     if other != eid:
-                        self.error(loc.file, line, eid,
-                                   f"phrasing '{q}' is the same as '{original}' of '{other}' "
-                                   "after normalisation")
+                        self.error(
+                            loc.file,
+                            line,
+                            eid,
+                            f"phrasing '{q}' is the same as '{original}' of '{other}' "
+                            "after normalisation",
+                        )
                     else:
-                        self.warn(loc.file, line, eid,
-                                  f"phrasing '{q}' repeats '{original}' after normalisation")
+                        self.warn(
+                            loc.file,
+                            line,
+                            eid,
+                            f"phrasing '{q}' repeats '{original}' after normalisation",
+                        )
                     continue
                 owner[key] = (eid, q)
                 keyed.append((key, eid, q, loc))
         for i, (key, eid, q, loc) in enumerate(keyed):
             for key2, eid2, q2, _ in keyed[i + 1 :]:
                 if eid2 != eid and fuzz.token_sort_ratio(key, key2) >= NEAR_DUPLICATE:
-                    self.warn(loc.file, loc.field_lines.get("questions", loc.line), eid,
-                              f"phrasing '{q}' is nearly the same as '{q2}' of '{eid2}'")
+                    self.warn(
+                        loc.file,
+                        loc.field_lines.get("questions", loc.line),
+                        eid,
+                        f"phrasing '{q}' is nearly the same as '{q2}' of '{eid2}'",
+                    )
 
 
 def _id(d: Any) -> str | None:
     value = d.get("id") if isinstance(d, dict) else None
     return value if isinstance(value, str) else None
+
+
+def _stripped(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) else None
 
 
 def _str_list(value: Any) -> list[str] | None:

@@ -38,3 +38,7 @@ def small_kb() -> KnowledgeBase:
 def small_engine(small_kb: KnowledgeBase) -> Engine:
     """An engine over the small fixture knowledge base."""
     return Engine(small_kb)
+
+
+# The fake Telegram Bot API server (fixture `fake_api`).
+from tests.fakebotapi import fake_api_fixture  # noqa: E402, F401

@@ -61,8 +61,9 @@ def test_ask_empty_question_is_usage_error(capsys: pytest.CaptureFixture[str]) -
     assert code == EXIT_USAGE and "empty" in err
 
 
-def test_ask_stdin_one_json_per_line(capsys: pytest.CaptureFixture[str],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ask_stdin_one_json_per_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("ikut kampanye\n\nhalo\nlike postingan calon\n"))
     code, out, _ = run(capsys, "ask", "--json", "-")
     lines = [json.loads(x) for x in out.splitlines()]
@@ -91,8 +92,10 @@ def test_validate_errors_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     broken = tmp_path / "kb"
     shutil.copytree(SMALL_KB, broken)
     f = broken / "media-sosial.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("verdict: boleh", "verdict: mungkin"),
-                 encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("verdict: boleh", "verdict: mungkin"),
+        encoding="utf-8",
+    )
     code, _, err = run(capsys, "validate", str(broken))
     assert code == EXIT_INVALID
     assert "media-sosial.yaml:" in err and "[hak-pilih]" in err and "1 error(s)" in err
@@ -153,7 +156,11 @@ def test_module_entry_point_reads_stdin_in_one_process() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "bot", *KB, "ask", "--json", "-"],
         input="pns ikut kampanye\nresep rendang\n",
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     statuses = [json.loads(x)["status"] for x in proc.stdout.splitlines()]

@@ -50,7 +50,8 @@ def test_basic_clean(raw: str, clean: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("token", "word"), [("2", "dua"), ("02", "dua"), ("1", "satu"), ("2023", "2023"), ("p3k", "p3k")]
+    ("token", "word"),
+    [("2", "dua"), ("02", "dua"), ("1", "satu"), ("2023", "2023"), ("p3k", "p3k")],
 )
 def test_number_word(token: str, word: str) -> None:
     assert number_word(token) == word

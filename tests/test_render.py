@@ -21,8 +21,12 @@ from bot.core.render import (
 
 @pytest.mark.parametrize(
     ("verdict", "label"),
-    [("dilarang", "⛔ DILARANG"), ("boleh", "✅ BOLEH"), ("bersyarat", "⚠️ BERSYARAT"),
-     ("info", "ℹ️ INFO")],
+    [
+        ("dilarang", "⛔ DILARANG"),
+        ("boleh", "✅ BOLEH"),
+        ("bersyarat", "⚠️ BERSYARAT"),
+        ("info", "ℹ️ INFO"),
+    ],
 )
 def test_verdict_label(verdict: str, label: str) -> None:
     assert verdict_label(verdict) == label
@@ -41,7 +45,7 @@ def test_entry_card_has_all_parts(small_kb: KnowledgeBase) -> None:
 
 
 class _TagChecker(HTMLParser):
-    ALLOWED = {"b", "i", "u", "s", "code", "pre", "a", "blockquote"}
+    ALLOWED = frozenset({"b", "i", "u", "s", "code", "pre", "a", "blockquote"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -125,3 +129,12 @@ def test_split_keeps_every_character() -> None:
     chunks = split_message(text, limit=500)
     assert all(len(c) <= 500 for c in chunks)
     assert re.sub(r"\s", "", "".join(chunks)) == re.sub(r"\s", "", text)
+
+
+def test_bounded_question_never_cuts_a_word() -> None:
+    from bot.core.engine import bounded
+
+    assert bounded("abc def", limit=5) == "abc"
+    assert bounded("abc def", limit=4) == "abc"
+    assert bounded("abc", limit=5) == "abc"
+    assert bounded("x" * 10, limit=4) == "xxxx"  # one huge word: cut anyway

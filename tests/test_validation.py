@@ -100,15 +100,22 @@ def test_related_must_exist(kb_dir: Path) -> None:
 
 
 def test_empty_answer(kb_dir: Path) -> None:
-    edit(kb_dir / "kampanye.yaml", "    answer: Tidak boleh. ASN dilarang ikut kampanye.",
-         "    answer: '  '")
+    edit(
+        kb_dir / "kampanye.yaml",
+        "    answer: Tidak boleh. ASN dilarang ikut kampanye.",
+        "    answer: '  '",
+    )
     assert "'answer' must be a non-empty string" in only_error(kb_dir)
 
 
 def test_dilarang_needs_legal_basis(kb_dir: Path) -> None:
     f = kb_dir / "kampanye.yaml"
-    edit(f, "    legal_basis:\n      - regulation: PP 94/2021 tentang Disiplin PNS\n"
-            "        article: Pasal 5 huruf n\n", "")
+    edit(
+        f,
+        "    legal_basis:\n      - regulation: PP 94/2021 tentang Disiplin PNS\n"
+        "        article: Pasal 5 huruf n\n",
+        "",
+    )
     assert "needs a legal_basis" in only_error(kb_dir)
 
 
@@ -126,22 +133,32 @@ def test_too_few_phrasings(kb_dir: Path) -> None:
 
 def test_same_phrasing_under_two_entries(kb_dir: Path) -> None:
     # Differs in case, punctuation and a synonym: the same after normalisation.
-    edit(kb_dir / "media-sosial.yaml", "      - asn punya hak suara", "      - PNS datang ke KAMPANYE, boleh?")
+    edit(
+        kb_dir / "media-sosial.yaml",
+        "      - asn punya hak suara",
+        "      - PNS datang ke KAMPANYE, boleh?",
+    )
     msg = only_error(kb_dir)
     assert "is the same as 'pns datang ke kampanye boleh' of 'ikut-kampanye'" in msg
 
 
 def test_near_duplicate_is_a_warning(kb_dir: Path) -> None:
-    edit(kb_dir / "media-sosial.yaml", "      - asn punya hak suara",
-         "      - asn menghadiri kampanye saat cutti")
+    edit(
+        kb_dir / "media-sosial.yaml",
+        "      - asn punya hak suara",
+        "      - asn menghadiri kampanye saat cutti",
+    )
     result = load_knowledge(kb_dir)
     assert result.kb is not None  # still usable
     assert any("nearly the same" in str(w) for w in result.warnings)
 
 
 def test_category_mismatch(kb_dir: Path) -> None:
-    edit(kb_dir / "kampanye.yaml", "    title: Ikut kampanye",
-         "    title: Ikut kampanye\n    category: lain")
+    edit(
+        kb_dir / "kampanye.yaml",
+        "    title: Ikut kampanye",
+        "    title: Ikut kampanye\n    category: lain",
+    )
     assert "differs from the file's 'kampanye'" in only_error(kb_dir)
 
 

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.matcher import DEFAULT_WEIGHTS, MatchResult, Matcher, Weights
+from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, MatchResult, Weights
 from bot.core.models import KnowledgeBase
 from bot.core.render import Reply, render_entry, render_result
 
 # Questions are matched on this many characters at most: a pasted essay costs no more
 # than a long question, and the meaning of a question is in its first sentences.
 MAX_QUESTION_CHARS = 500
+
+
+def bounded(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
+    """The first ``limit`` characters, without a word cut in half at the end."""
+    if len(question) <= limit:
+        return question
+    head = question[:limit]
+    if not question[limit].isspace() and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +40,7 @@ class Engine:
 
     def ask(self, question: str) -> Answer:
         """Match a question (bounded to its first ``MAX_QUESTION_CHARS``) and render it."""
-        result = self.matcher.match(question[:MAX_QUESTION_CHARS])
+        result = self.matcher.match(bounded(question))
         return Answer(result, render_result(result, self.kb))
 
     def show(self, entry_id: str) -> Reply | None:

@@ -12,8 +12,11 @@ scored against each entry by three signals, all in [0, 1]:
 * ``fuzzy``: rapidfuzz similarity between the normalised question and the best phrasing,
   which rescues word order and typos the token correction missed.
 
-Unknown words are first corrected to the closest vocabulary word when rapidfuzz finds one
-that is similar enough (typos such as "kampnye" or "twibon").
+Before scoring, a word whose stem the knowledge base does not know is rescued when it can
+be: the informal suffix "-in" is read as "-kan" ("dikumpulin" -> "dikumpulkan" -> "kumpul"),
+then a typo is corrected to the closest known *word* (not stem: stemming a misspelt word
+gives garbage) within a small edit distance ("palson" -> "paslon", "pemenagan" ->
+"pemenangan").
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.core.models import Entry, KnowledgeBase
 from bot.core.normalize import Normalizer, unique
@@ -60,10 +64,12 @@ class Weights:
     # Suggestions within this distance of the top score are offered when ambiguous.
     suggest_window: float = 0.15
     max_suggestions: int = 3
-    # Typo correction: minimum rapidfuzz ratio (0-100) to replace an unknown word by a
-    # vocabulary word, and the shortest word we try to correct.
-    typo_ratio: float = 80.0
-    typo_min_len: int = 4
+    # Typo correction: words shorter than this are never corrected (too many short words
+    # are one edit apart: "main"/"makin"); one edit (OSA: a transposition is one edit) is
+    # allowed, two from ``typo_two_edits_len`` letters on. The first letter must match:
+    # people rarely mistype it, and it stops "kabar" becoming "akbar".
+    typo_min_len: int = 5
+    typo_two_edits_len: int = 8
 
 
 DEFAULT_WEIGHTS: Final = Weights()
@@ -129,12 +135,17 @@ class Matcher:
         self.weights = weights
         indexed: list[_IndexedEntry] = []
         df: Counter[str] = Counter()
+        # surface word -> the stems it stands for; typo correction compares surface words
+        surface: dict[str, tuple[str, ...]] = {}
         for entry in kb.entries:
             phrasings = []
             vocabulary: set[str] = set()
             sources = [*entry.questions, *entry.keywords, entry.title]
             for i, text in enumerate(sources):
-                toks = unique(self.normalizer.tokens(text))
+                pairs = self.normalizer.pairs(text)
+                for word, stem in pairs:
+                    surface.setdefault(word, (stem,))
+                toks = unique(stem for _, stem in pairs)
                 vocabulary.update(toks)
                 if i < len(entry.questions) + len(entry.keywords) and toks:
                     phrasings.append(_Phrasing(frozenset(toks), " ".join(toks), text))
@@ -144,17 +155,30 @@ class Matcher:
         n = max(len(indexed), 1)
         self._idf = {t: _bm25_idf(n, d) for t, d in df.items()}
         self._unknown_idf = _bm25_idf(n, weights.unknown_df)
-        self._vocabulary = sorted(self._idf)
+        for variant, canonical in self.normalizer.synonym_targets().items():
+            stems = tuple(self.normalizer.stem(t) for t in canonical)
+            if all(t in self._idf for t in stems):
+                surface.setdefault(variant, stems)
+        self._surface = {w: t for w, t in surface.items() if len(w) >= weights.typo_min_len}
+        self._surface_words = sorted(self._surface)
+        self._df = df
 
     # -- public API -----------------------------------------------------------------
 
+    def tokens(self, question: str) -> tuple[str, ...]:
+        """The question's meaningful stems, with unknown words rescued where possible."""
+        out: list[str] = []
+        for word, stem in self.normalizer.pairs(question):
+            out.extend(self._known(word, stem))
+        return tuple(unique(out))
+
     def match(self, question: str) -> MatchResult:
         """Match one question: answered, ambiguous (with suggestions) or no_match."""
-        tokens = tuple(self.correct(unique(self.normalizer.tokens(question))))
+        tokens = self.tokens(question)
         ranked = self.rank(tokens)
         w = self.weights
         if not ranked or ranked[0].score < w.min_score:
-            return MatchResult("no_match", question, tokens, tuple(ranked[:0]))
+            return MatchResult("no_match", question, tokens, ())
         top = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         if top.score >= w.answer_score and top.score - runner_up >= w.margin:
@@ -168,22 +192,38 @@ class Matcher:
 
     def search(self, question: str, limit: int = 10) -> list[Candidate]:
         """The best entries for a keyword search (inline mode): no thresholds but a floor."""
-        tokens = tuple(self.correct(unique(self.normalizer.tokens(question))))
-        return [c for c in self.rank(tokens) if c.score >= self.weights.min_score / 2][:limit]
+        ranked = self.rank(self.tokens(question))
+        return [c for c in ranked if c.score >= self.weights.min_score / 2][:limit]
 
-    def correct(self, tokens: list[str]) -> list[str]:
-        """Replace unknown words by the closest vocabulary word when it is close enough."""
+    def _known(self, word: str, stem: str) -> tuple[str, ...]:
+        if stem in self._idf or not word.isalpha():
+            return (stem,)
+        if word.endswith("in") and len(word) >= 6:
+            informal = self.normalizer.stem(word[:-2] + "kan")
+            if informal in self._idf:
+                return (informal,)
+        corrected = self.correct_word(word)
+        return corrected if corrected is not None else (stem,)
+
+    def correct_word(self, word: str) -> tuple[str, ...] | None:
+        """The stems of the closest known word within the allowed edits, or None."""
         w = self.weights
-        out = []
-        for token in tokens:
-            if token in self._idf or len(token) < w.typo_min_len or not token.isalpha():
-                out.append(token)
+        if len(word) < w.typo_min_len:
+            return None
+        max_edits = 2 if len(word) >= w.typo_two_edits_len else 1
+        found = process.extract(
+            word, self._surface_words, scorer=OSA.distance, score_cutoff=max_edits, limit=8
+        )
+        best: tuple[int, float, str] | None = None
+        for candidate, distance, _ in found:
+            if candidate[0] != word[0]:
                 continue
-            best = process.extractOne(
-                token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=w.typo_ratio
-            )
-            out.append(best[0] if best else token)
-        return out
+            # closest first; among equals, the word whose stems are most common
+            weight = -sum(self._df.get(t, 0) for t in self._surface[candidate])
+            key = (int(distance), weight, candidate)
+            if best is None or key < best:
+                best = key
+        return self._surface[best[2]] if best else None
 
     def rank(self, tokens: tuple[str, ...]) -> list[Candidate]:
         """All entries with a positive score for these (normalised) tokens, best first."""

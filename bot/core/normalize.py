@@ -61,9 +61,7 @@ def basic_clean(text: str) -> str:
     text = _HYPHEN_PREFIX.sub(r"\1", text)
     # Accented Latin letters lose their marks; everything else that is not a letter or digit
     # (emoji, punctuation, symbols) becomes a space.
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _NON_WORD.sub(" ", text)
     text = _REPEATS.sub(r"\1", text)
     return " ".join(text.split())
@@ -114,6 +112,14 @@ class Normalizer:
     def tokens(self, text: str) -> list[str]:
         """The full pipeline: meaningful stems in their original order (duplicates kept)."""
         return [self.stem(t) for t in self.words(text) if t not in self._stopwords]
+
+    def pairs(self, text: str) -> list[tuple[str, str]]:
+        """(word, stem) for each meaningful word: the matcher corrects typos on the word."""
+        return [(t, self.stem(t)) for t in self.words(text) if t not in self._stopwords]
+
+    def synonym_targets(self) -> dict[str, tuple[str, ...]]:
+        """Single-word variants and what they stand for: typo correction looks them up too."""
+        return {k[0]: v for k, v in self._phrases.items() if len(k) == 1}
 
     def stem(self, token: str) -> str:
         """Step 9 for one word."""

@@ -115,8 +115,7 @@ def render_ambiguous(result: MatchResult) -> Reply:
     for i, c in enumerate(result.candidates, 1):
         lines.append(f"{i}. {c.entry.canonical_question}")
     rows = tuple(
-        (Button("suggestion", c.entry.canonical_question, c.entry.id),)
-        for c in result.candidates
+        (Button("suggestion", c.entry.canonical_question, c.entry.id),) for c in result.candidates
     )
     html_lines = [f"<b>{AMBIGUOUS_TEXT}</b>"] + [html.escape(x) for x in lines[1:]]
     return Reply("\n".join(lines), "\n".join(html_lines), rows)

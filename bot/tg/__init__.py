@@ -1,0 +1,1 @@
+"""The Telegram side: application wiring, handlers, durable polling and delivery."""

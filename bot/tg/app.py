@@ -1,0 +1,180 @@
+"""Wiring: ``build_application`` registers every handler in one list; ``serve`` runs the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    ApplicationBuilder,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.core.engine import Engine
+from bot.settings import Settings
+from bot.storage import LogWriter, Storage
+from bot.tg import handlers
+from bot.tg.delivery import RetryingRateLimiter
+from bot.tg.polling import DurablePoller
+from bot.tg.processing import ChatOrderedProcessor
+from bot.tg.state import BotServices, Context, NetralApp
+from bot.tg.texts import COMMANDS
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """HTTP timeouts (seconds) for Bot API calls; tests shorten them."""
+
+    connect: float = 10.0
+    read: float = 15.0
+    write: float = 15.0
+    pool: float = 5.0
+
+
+def _handlers() -> list[BaseHandler[Update, Context, object]]:
+    # Order matters only where filters overlap: commands before the catch-all text handler,
+    # and text (incl. captions) before the non-text fallback. Edited messages are ignored
+    # on purpose (filters.UpdateType.MESSAGE): an edit is not a new question.
+    new = filters.UpdateType.MESSAGE
+    return [
+        CommandHandler("start", handlers.start, filters=new),
+        CommandHandler(["help", "bantuan"], handlers.help_command, filters=new),
+        CommandHandler("tentang", handlers.about, filters=new),
+        CommandHandler("topik", handlers.topics, filters=new),
+        CommandHandler("tanya", handlers.ask_command, filters=new),
+        CommandHandler("stats", handlers.stats, filters=new),
+        CommandHandler("unanswered", handlers.unanswered, filters=new),
+        CommandHandler("reload", handlers.reload_knowledge, filters=new),
+        MessageHandler(
+            new & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, handlers.text_message
+        ),
+        MessageHandler(
+            new & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL,
+            handlers.non_text_message,
+        ),
+        CallbackQueryHandler(handlers.button),
+        InlineQueryHandler(handlers.inline_query),
+    ]
+
+
+def build_application(
+    settings: Settings,
+    engine: Engine,
+    storage: Storage | None = None,
+    writer: LogWriter | None = None,
+    *,
+    timeouts: Timeouts = Timeouts(),
+    rate_limiter: RetryingRateLimiter | None = None,
+) -> NetralApp:
+    """The configured application; nothing is contacted until it is initialised."""
+    if not settings.token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    services = BotServices(settings=settings, engine=engine, storage=storage, writer=writer)
+    processor = ChatOrderedProcessor(services)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .context_types(ContextTypes(bot_data=BotServices))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
+        .concurrent_updates(processor)
+        .rate_limiter(rate_limiter or RetryingRateLimiter())
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.read)
+        .write_timeout(timeouts.write)
+        .pool_timeout(timeouts.pool)
+        .connection_pool_size(64)
+        .get_updates_read_timeout(timeouts.read + 30)
+    )
+    if settings.api_base_url:
+        base = settings.api_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
+    app: NetralApp = builder.build()  # type: ignore[assignment]
+    # PTB created an empty BotServices; fill it with ours, field by field.
+    for name in services.__dataclass_fields__:
+        setattr(app.bot_data, name, getattr(services, name))
+    processor._services = app.bot_data  # the processor and handlers share one object
+
+    async def requeue(update: Update) -> None:
+        await app.update_queue.put(update)
+
+    processor.requeue = requeue
+    app.add_handlers(_handlers())
+    app.add_error_handler(handlers.on_error)
+    return app
+
+
+async def announce_commands(app: NetralApp) -> None:
+    """Register the command menu with Telegram (setMyCommands)."""
+    await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+
+
+async def serve(
+    app: NetralApp,
+    *,
+    webhook_url: str | None = None,
+    listen: str = "0.0.0.0",
+    port: int = 8443,
+    secret_token: str | None = None,
+    stop_signals: bool = True,
+    stop_event: asyncio.Event | None = None,
+    poll_timeout: int = 10,
+) -> None:
+    """Run until SIGTERM/SIGINT (or ``stop_event``): then stop fetching, finish what is in
+    flight, flush the query log and return."""
+    stop = stop_event or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    if stop_signals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    services = app.bot_data
+    writer = services.writer
+    if writer is not None:
+        writer.start()
+    try:
+        async with app:  # initialize ... shutdown
+            await announce_commands(app)
+            await app.start()
+            if webhook_url:
+                assert app.updater is not None
+                await app.updater.start_webhook(
+                    listen=listen,
+                    port=port,
+                    url_path="telegram",
+                    webhook_url=webhook_url,
+                    secret_token=secret_token,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                _LOG.info("webhook listening on %s:%d", listen, port)
+                await stop.wait()
+                await app.updater.stop()
+            else:
+                await app.bot.delete_webhook()
+                poller = DurablePoller(app, services, poll_timeout=poll_timeout)
+                poll = asyncio.create_task(poller.run())
+                stopped = asyncio.create_task(stop.wait())
+                _LOG.info("polling for updates")
+                await asyncio.wait({poll, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                poller.stop()
+                await poll  # re-raises InvalidToken and other fatal errors
+                stopped.cancel()
+            _LOG.info("stopping: finishing updates in flight")
+            await app.stop()
+    finally:
+        if writer is not None:
+            await writer.close()
+        if stop_signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)

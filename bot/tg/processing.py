@@ -1,0 +1,122 @@
+"""Update processing: concurrent across chats, in order within a chat, journaled.
+
+``ChatOrderedProcessor`` is a python-telegram-bot ``BaseUpdateProcessor``. It takes the
+per-chat lock *before* a concurrency slot, so a chat with a backlog waits on its own lock
+and never holds slots that other chats need. (PTB's own semaphore, taken before
+``do_process_update``, is made effectively unbounded for that reason; the real bound is
+``self._slots``.) Around each update it keeps the durable
+inbox in step: attempt counted before the handlers run, ``done`` after they succeed;
+a failed update is retried a few times and then marked ``failed`` and logged, so that a
+poisonous update can never crash-loop the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+from bot.tg.state import BotServices
+
+_LOG = logging.getLogger(__name__)
+
+# Seconds before a failed update is tried again in the same run.
+RETRY_DELAY = 1.0
+# PTB's semaphore size: large enough never to be the bound (see the module docstring).
+_UNBOUNDED = 1_000_000
+
+
+def chat_key(update: object) -> object:
+    """What orders updates: the chat, else the user (inline queries), else the update."""
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return ("chat", update.effective_chat.id)
+        if update.effective_user is not None:
+            return ("user", update.effective_user.id)
+        return ("update", update.update_id)
+    return ("object", id(update))
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Per-chat ordering, cross-chat concurrency, and the inbox journal."""
+
+    def __init__(self, services: BotServices, max_concurrent_updates: int = 64) -> None:
+        super().__init__(_UNBOUNDED)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._services = services
+        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+        self.requeue: Callable[[Update], Awaitable[None]] | None = None
+        self._retry_tasks: set[asyncio.Task[None]] = set()
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Cancel scheduled retries: their updates stay pending in the inbox."""
+        for task in list(self._retry_tasks):
+            task.cancel()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for the chat's turn, then for a free slot, then run the handlers."""
+        key = chat_key(update)
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock, self._slots:
+                await self._journaled(update, coroutine)
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def _journaled(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Journal the attempt, run the handlers, journal the outcome."""
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        services = self._services
+        uid = update.update_id
+        attempts = services.attempts.get(uid, 0) + 1
+        services.attempts[uid] = attempts
+        storage = services.storage
+        if storage is not None:
+            try:
+                await storage.save_updates([(uid, update.to_json())])  # no-op if stored
+                await storage.mark_update_attempt(uid)
+            except Exception:
+                _LOG.exception("update %s: could not journal the attempt", uid)
+        services.failed_updates.discard(uid)
+        await coroutine
+        failed = uid in services.failed_updates
+        services.failed_updates.discard(uid)
+        if failed and attempts < services.max_attempts and self.requeue is not None:
+            _LOG.warning("update %s failed (attempt %d), retrying", uid, attempts)
+            self._schedule_retry(update)
+            return
+        services.attempts.pop(uid, None)
+        if storage is None:
+            return
+        try:
+            if failed:
+                _LOG.error("update %s failed %d times: given up", uid, attempts)
+                await storage.mark_update_failed(uid, f"handler failed {attempts} times")
+            else:
+                await storage.mark_update_done(uid)
+        except Exception:
+            _LOG.exception("update %s: could not journal the outcome", uid)
+
+    def _schedule_retry(self, update: Update) -> None:
+        async def later() -> None:
+            await asyncio.sleep(RETRY_DELAY)
+            if self.requeue is not None:
+                await self.requeue(update)
+
+        task = asyncio.create_task(later())
+        self._retry_tasks.add(task)
+        task.add_done_callback(self._retry_tasks.discard)

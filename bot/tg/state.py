@@ -1,0 +1,50 @@
+"""Typed shared state of the running bot (PTB's ``bot_data``) and the context type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.core.engine import Engine
+from bot.core.flood import FloodGate
+from bot.settings import Settings
+from bot.storage import LogWriter, Storage
+
+
+@dataclass
+class BotServices:
+    """Everything handlers share. Created empty by PTB, filled by ``build_application``.
+
+    ``engine`` is replaced as a whole on /reload: handlers read the attribute once per
+    update, so a reload never mixes two knowledge bases in one reply.
+    """
+
+    settings: Settings = field(default_factory=Settings)
+    engine: Engine | None = None
+    storage: Storage | None = None
+    writer: LogWriter | None = None
+    flood: FloodGate = field(default_factory=FloodGate)
+    # update_ids whose handler raised: read by the update processor after each update.
+    failed_updates: set[int] = field(default_factory=set)
+    # How often each update in flight has been attempted (the processor keeps it), so that
+    # the error reply is sent once, on the last attempt, not on every retry.
+    attempts: dict[int, int] = field(default_factory=dict)
+    max_attempts: int = 3
+
+    def require_engine(self) -> Engine:
+        """The current engine; configured before the first update is processed."""
+        if self.engine is None:
+            raise RuntimeError("the knowledge base is not loaded")
+        return self.engine
+
+
+Context = CallbackContext[ExtBot[None], dict[object, object], dict[object, object], BotServices]
+NetralApp = Application[
+    ExtBot[None],
+    Context,
+    dict[object, object],
+    dict[object, object],
+    BotServices,
+    JobQueue[Context],
+]
