@@ -41,7 +41,12 @@ _ENTRY_FIELDS: Final = {
 }
 _BASIS_FIELDS: Final = {"regulation": True, "article": False, "quote": False}
 _FILE_FIELDS: Final = {"category": True, "category_title": True, "entries": True}
-_LEXICON_FIELDS: Final = {"synonyms": False, "stopwords": False, "protected": False}
+_LEXICON_FIELDS: Final = {
+    "synonyms": False,
+    "stopwords": False,
+    "protected": False,
+    "offtopic": False,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,13 +236,13 @@ class _Validator:
                     )
                 synonyms[key] = canonical.strip().lower()
         words: dict[str, frozenset[str]] = {}
-        for key in ("stopwords", "protected"):
+        for key in ("stopwords", "protected", "offtopic"):
             value = data.get(key) or []
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 self.error(file, None, None, f"'{key}' must be a list of words")
                 value = []
             words[key] = frozenset(v.strip().lower() for v in value)
-        return Lexicon(synonyms, words["stopwords"], words["protected"])
+        return Lexicon(synonyms, words["stopwords"], words["protected"], words["offtopic"])
 
     def _category_file(
         self, file: str, data: Any, node: yaml.Node | None, out: list[_Located]

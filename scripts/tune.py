@@ -68,7 +68,7 @@ def main() -> None:
     cases = [c for f in args.files for c in load_cases(f)]
     checks = {f: load_cases(f) for f in args.check}
     results = []
-    for query_side, unknown_df in itertools.product((0.6, 0.7, 0.8, 0.9), (0.5, 1.0, 2.0)):
+    for query_side, unknown_df in itertools.product((0.6, 0.7, 0.8), (1.0, 3.0, 6.0, 12.0)):
         base = replace(DEFAULT_WEIGHTS, query_side=query_side, unknown_df=unknown_df)
         matcher = Matcher(kb, weights=base)
         signals = collect(matcher, cases)

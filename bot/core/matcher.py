@@ -46,29 +46,32 @@ class Weights:
 
     # Blend of the three signals; sums to 1. The phrasing overlap carries most of the
     # evidence; coverage protects against off-topic questions; fuzzy breaks ties on typos.
-    phrase: float = 0.50
-    cover: float = 0.35
-    fuzzy: float = 0.15
+    phrase: float = 0.40
+    cover: float = 0.40
+    fuzzy: float = 0.20
     # How much the query side counts in the phrasing overlap (the rest is the phrasing
     # side): a short question fully inside a long phrasing is still a good match.
     query_side: float = 0.7
     # An unknown word weighs as much as a word of this document frequency: rare enough to
     # matter, but a question with one unexpected word can still be answered.
     unknown_df: float = 1.0
+    # A word of the lexicon's off-topic list (gaji, formasi, ...) that no entry uses weighs
+    # this many times the rarest known word: one such word sinks every entry.
+    offtopic_factor: float = 2.0
     # Below this score there is no relevant entry at all.
-    min_score: float = 0.42
+    min_score: float = 0.55
     # At or above this score, with the margin below, the top entry is answered.
     answer_score: float = 0.55
     # The top entry must lead the runner-up by this much to be answered alone.
-    margin: float = 0.06
+    margin: float = 0.08
     # Suggestions within this distance of the top score are offered when ambiguous.
     suggest_window: float = 0.15
     max_suggestions: int = 3
-    # Typo correction: words shorter than this are never corrected (too many short words
-    # are one edit apart: "main"/"makin"); one edit (OSA: a transposition is one edit) is
+    # Typo correction: words shorter than this are never corrected, nor are dictionary
+    # words or their derivations ("main" is not a typo of "makin"); one edit (OSA: a transposition is one edit) is
     # allowed, two from ``typo_two_edits_len`` letters on. The first letter must match:
     # people rarely mistype it, and it stops "kabar" becoming "akbar".
-    typo_min_len: int = 5
+    typo_min_len: int = 4
     typo_two_edits_len: int = 8
 
 
@@ -135,17 +138,17 @@ class Matcher:
         self.weights = weights
         indexed: list[_IndexedEntry] = []
         df: Counter[str] = Counter()
-        # surface word -> the stems it stands for; typo correction compares surface words
-        surface: dict[str, tuple[str, ...]] = {}
+        norm = self.normalizer
+        # Words typo correction may turn a misspelt word into: every word of the entries
+        # and of the lexicon (corrected before synonyms, so "negri" -> "negeri" -> "asn").
+        known_words = norm.lexicon_words() | kb.lexicon.offtopic
         for entry in kb.entries:
             phrasings = []
             vocabulary: set[str] = set()
             sources = [*entry.questions, *entry.keywords, entry.title]
             for i, text in enumerate(sources):
-                pairs = self.normalizer.pairs(text)
-                for word, stem in pairs:
-                    surface.setdefault(word, (stem,))
-                toks = unique(stem for _, stem in pairs)
+                known_words.update(norm.raw_words(text))
+                toks = unique(norm.tokens(text))
                 vocabulary.update(toks)
                 if i < len(entry.questions) + len(entry.keywords) and toks:
                     phrasings.append(_Phrasing(frozenset(toks), " ".join(toks), text))
@@ -155,21 +158,26 @@ class Matcher:
         n = max(len(indexed), 1)
         self._idf = {t: _bm25_idf(n, d) for t, d in df.items()}
         self._unknown_idf = _bm25_idf(n, weights.unknown_df)
-        for variant, canonical in self.normalizer.synonym_targets().items():
-            stems = tuple(self.normalizer.stem(t) for t in canonical)
-            if all(t in self._idf for t in stems):
-                surface.setdefault(variant, stems)
-        self._surface = {w: t for w, t in surface.items() if len(w) >= weights.typo_min_len}
-        self._surface_words = sorted(self._surface)
+        self._offtopic_idf = weights.offtopic_factor * _bm25_idf(n, 1)
+        self._offtopic = frozenset(norm.stem(w) for w in kb.lexicon.offtopic) | kb.lexicon.offtopic
         self._df = df
+        self._known_words = frozenset(w for w in known_words if w.isalpha())
+        self._typo_targets = sorted(
+            w for w in self._known_words if len(w) >= weights.typo_min_len - 1
+        )
+        self._corrections: dict[str, str] = {}
 
     # -- public API -----------------------------------------------------------------
 
     def tokens(self, question: str) -> tuple[str, ...]:
-        """The question's meaningful stems, with unknown words rescued where possible."""
+        """The question's meaningful stems, with misspelt and unknown words rescued."""
+        norm = self.normalizer
         out: list[str] = []
-        for word, stem in self.normalizer.pairs(question):
-            out.extend(self._known(word, stem))
+        for word in norm.words(question, correct=self.correct_word):
+            if norm.is_stopword(word):
+                continue
+            stem = norm.stem(word)
+            out.append(stem if stem in self._idf else self._rescue(word, stem))
         return tuple(unique(out))
 
     def match(self, question: str) -> MatchResult:
@@ -195,42 +203,78 @@ class Matcher:
         ranked = self.rank(self.tokens(question))
         return [c for c in ranked if c.score >= self.weights.min_score / 2][:limit]
 
-    def _known(self, word: str, stem: str) -> tuple[str, ...]:
-        if stem in self._idf or not word.isalpha():
-            return (stem,)
+    def _rescue(self, word: str, stem: str) -> str:
+        """Informal morphology the stemmer does not know: "-in" for "-kan", and affixes
+        around a word it has no dictionary entry for ("bermedsos", "dikumpulin")."""
         if word.endswith("in") and len(word) >= 6:
             informal = self.normalizer.stem(word[:-2] + "kan")
             if informal in self._idf:
-                return (informal,)
-        corrected = self.correct_word(word)
-        return corrected if corrected is not None else (stem,)
+                return informal
+        # Spoken Indonesian drops "me-" but keeps its nasal: "nyusun" (susun), "nolak"
+        # (tolak), "milih" (pilih), "ngumpul" (kumpul).
+        for nasal, initial in _NASALS:
+            if word.startswith(nasal) and len(word) - len(nasal) >= 3:
+                base = initial + word[len(nasal) :]
+                for candidate in (base, self.normalizer.stem(base), base.removesuffix("in")):
+                    if candidate in self._idf:
+                        return candidate
+        for prefix in _PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+                rest = word[len(prefix) :]
+                for suffix in _SUFFIXES:
+                    core = rest[: len(rest) - len(suffix)] if suffix else rest
+                    if rest.endswith(suffix) and len(core) >= 3:
+                        for candidate in (core, self.normalizer.stem(core)):
+                            if candidate in self._idf:
+                                return candidate
+        return stem
 
-    def correct_word(self, word: str) -> tuple[str, ...] | None:
-        """The stems of the closest known word within the allowed edits, or None."""
+    def correct_word(self, word: str) -> str:
+        """The closest known word within the allowed edits, or the word itself."""
+        cached = self._corrections.get(word)
+        if cached is not None:
+            return cached
+        corrected = self._closest(word)
+        if len(self._corrections) < 100_000:
+            self._corrections[word] = corrected
+        return corrected
+
+    def _closest(self, word: str) -> str:
         w = self.weights
-        if len(word) < w.typo_min_len:
-            return None
+        if (
+            word in self._known_words
+            or len(word) < w.typo_min_len
+            or not word.isalpha()
+            or self.normalizer.stem(word) in self._idf
+            or self.normalizer.is_real_word(word)
+        ):
+            return word
         max_edits = 2 if len(word) >= w.typo_two_edits_len else 1
         found = process.extract(
-            word, self._surface_words, scorer=OSA.distance, score_cutoff=max_edits, limit=8
+            word, self._typo_targets, scorer=OSA.distance, score_cutoff=max_edits, limit=10
         )
-        best: tuple[int, float, str] | None = None
+        best: tuple[int, int, str] | None = None
         for candidate, distance, _ in found:
             if candidate[0] != word[0]:
                 continue
-            # closest first; among equals, the word whose stems are most common
-            weight = -sum(self._df.get(t, 0) for t in self._surface[candidate])
-            key = (int(distance), weight, candidate)
+            # closest first; among equals, the word whose stem is most common in the entries
+            key = (int(distance), -self._df.get(self.normalizer.stem(candidate), 0), candidate)
             if best is None or key < best:
                 best = key
-        return self._surface[best[2]] if best else None
+        return best[2] if best else word
+
+    def _weight(self, token: str) -> float:
+        idf = self._idf.get(token)
+        if idf is not None:
+            return idf
+        return self._offtopic_idf if token in self._offtopic else self._unknown_idf
 
     def rank(self, tokens: tuple[str, ...]) -> list[Candidate]:
         """All entries with a positive score for these (normalised) tokens, best first."""
         if not tokens:
             return []
         w = self.weights
-        weight = {t: self._idf.get(t, self._unknown_idf) for t in tokens}
+        weight = {t: self._weight(t) for t in tokens}
         query_weight = sum(weight.values())
         query_set = frozenset(tokens)
         query_text = " ".join(tokens)
@@ -259,6 +303,12 @@ class Matcher:
         # Ties are broken by id so that results never depend on dict or file order.
         out.sort(key=lambda c: (-c.score, c.entry.id))
         return out
+
+
+# Affixes tried around words the stemmer cannot resolve (informal or new words).
+_PREFIXES: Final = ("ber", "ter", "di", "me", "mem", "men", "meng", "nge", "ke", "se", "ng")
+_SUFFIXES: Final = ("", "nya", "kan", "an", "in", "i")
+_NASALS: Final = (("ny", "s"), ("ng", "k"), ("n", "t"), ("m", "p"))
 
 
 def _bm25_idf(n_docs: int, df: float) -> float:

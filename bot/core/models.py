@@ -60,6 +60,9 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     # words the stemmer must leave as they are
     protected: frozenset[str] = frozenset()
+    # words that mark a question as outside the bot's subject (salary, recruitment, ...):
+    # they weigh heavily against every entry unless the entries themselves use them
+    offtopic: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

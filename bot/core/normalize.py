@@ -3,7 +3,7 @@
 The pipeline, in order (each step has its own unit test):
 
 1. Unicode NFKC and lower case; @mentions and URLs dropped.
-2. Reduplication folded: ``foto2`` and ``foto-foto`` become ``foto``.
+2. Reduplication folded: ``foto2`` and ``foto-foto`` become ``foto``, ``ikut2an`` ``ikutan``.
 3. Informal prefixes joined by a hyphen are glued (``nge-like`` -> ``ngelike``);
    any other punctuation, emoji and symbols become spaces.
 4. Letters repeated three or more times are collapsed (``bolehhh`` -> ``boleh``).
@@ -28,6 +28,8 @@ from bot.core.models import Lexicon
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
 _REDUP_DIGIT = re.compile(r"\b([a-z]{2,})2\b")
+# "ikut2an" is "ikut-ikutan": the digit marks reduplication inside the word.
+_REDUP_INNER = re.compile(r"\b([a-z]{2,})2([a-z]+)\b")
 _REDUP_HYPHEN = re.compile(r"\b([a-z]+)-\1\b")
 # Informal or affix prefixes that people attach with a hyphen: "nge-like", "di-share", "e-ktp".
 _HYPHEN_PREFIX = re.compile(r"\b(e|nge|ng|di|ke|se|me|ber|ter|pe|pen|men|mem|meng)-(?=[a-z])")
@@ -57,6 +59,7 @@ def basic_clean(text: str) -> str:
     text = _URL.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _REDUP_DIGIT.sub(r"\1", text)
+    text = _REDUP_INNER.sub(r"\1\2", text)
     text = _REDUP_HYPHEN.sub(r"\1", text)
     text = _HYPHEN_PREFIX.sub(r"\1", text)
     # Accented Latin letters lose their marks; everything else that is not a letter or digit
@@ -75,11 +78,13 @@ def number_word(token: str) -> str:
     return token
 
 
-def _default_stemmer() -> Callable[[str], str]:
+def _sastrawi() -> tuple[Callable[[str], str], Callable[[str], bool]]:
+    """Sastrawi's stemmer and its root-word dictionary lookup."""
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-    stem: Callable[[str], str] = StemmerFactory().create_stemmer().stem
-    return stem
+    stemmer = StemmerFactory().create_stemmer()
+    dictionary = stemmer.delegatedStemmer.dictionary
+    return stemmer.stem, dictionary.contains
 
 
 class Normalizer:
@@ -100,26 +105,47 @@ class Normalizer:
         # only damage them (e.g. "pemilu" -> "milu").
         self._keep = frozenset(targets) | lexicon.protected
         self._stopwords = lexicon.stopwords
-        raw_stem = stemmer or _default_stemmer()
-        self._stem = lru_cache(maxsize=65536)(raw_stem)
+        in_dictionary: Callable[[str], bool] = lambda _word: False  # noqa: E731
+        if stemmer is None:
+            stemmer, in_dictionary = _sastrawi()
+        self._in_dictionary = in_dictionary
+        self._stem = lru_cache(maxsize=65536)(stemmer)
 
-    def words(self, text: str) -> list[str]:
-        """Steps 1-7: cleaned words with synonyms applied, stop words still present."""
-        tokens = [number_word(t) for t in basic_clean(text).split()]
-        tokens = [_NGE.sub("", t) for t in tokens]
+    def raw_words(self, text: str) -> list[str]:
+        """Steps 1-6: cleaned words before synonyms."""
+        return [_NGE.sub("", number_word(t)) for t in basic_clean(text).split()]
+
+    def words(self, text: str, correct: Callable[[str], str] | None = None) -> list[str]:
+        """Steps 1-7: cleaned words with synonyms applied, stop words still present.
+
+        ``correct`` (the matcher's typo correction) sees each word before the synonyms, so
+        that a misspelt "pegawai negri" still becomes "asn".
+        """
+        tokens = self.raw_words(text)
+        if correct is not None:
+            tokens = [correct(t) for t in tokens]
         return self._apply_synonyms(tokens)
+
+    def is_real_word(self, word: str) -> bool:
+        """True for a dictionary word or a regular derivation of one ("melahirkan"): such a
+        word is never "corrected" into a similar-looking one ("melaporkan")."""
+        return self._in_dictionary(word) or self._stem(word) != word
+
+    def is_stopword(self, word: str) -> bool:
+        """True for words that carry no meaning in a question."""
+        return word in self._stopwords
+
+    def lexicon_words(self) -> set[str]:
+        """Every word the lexicon knows: variants, canonical forms, stop words."""
+        words = set(self._stopwords)
+        for key, value in self._phrases.items():
+            words.update(key)
+            words.update(value)
+        return words
 
     def tokens(self, text: str) -> list[str]:
         """The full pipeline: meaningful stems in their original order (duplicates kept)."""
         return [self.stem(t) for t in self.words(text) if t not in self._stopwords]
-
-    def pairs(self, text: str) -> list[tuple[str, str]]:
-        """(word, stem) for each meaningful word: the matcher corrects typos on the word."""
-        return [(t, self.stem(t)) for t in self.words(text) if t not in self._stopwords]
-
-    def synonym_targets(self) -> dict[str, tuple[str, ...]]:
-        """Single-word variants and what they stand for: typo correction looks them up too."""
-        return {k[0]: v for k, v in self._phrases.items() if len(k) == 1}
 
     def stem(self, token: str) -> str:
         """Step 9 for one word."""
