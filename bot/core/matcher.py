@@ -68,9 +68,9 @@ class Weights:
     suggest_window: float = 0.15
     max_suggestions: int = 3
     # Typo correction: words shorter than this are never corrected, nor are dictionary
-    # words or their derivations ("main" is not a typo of "makin"); one edit (OSA: a transposition is one edit) is
-    # allowed, two from ``typo_two_edits_len`` letters on. The first letter must match:
-    # people rarely mistype it, and it stops "kabar" becoming "akbar".
+    # words or their derivations ("main" is not a typo of "makin"). One edit is allowed
+    # (OSA: a transposition is one edit), two from ``typo_two_edits_len`` letters on. The
+    # first letter must match: people rarely mistype it, and it stops "kabar" -> "akbar".
     typo_min_len: int = 4
     typo_two_edits_len: int = 8
 
