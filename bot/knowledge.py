@@ -26,6 +26,9 @@ MAX_TITLE: Final = 60
 # token_sort_ratio, 0-100) are reported as near-duplicates: the matcher cannot tell them apart.
 NEAR_DUPLICATE: Final = 92.0
 
+# libyaml's C loader when PyYAML was built with it (ten times faster), else the Python one.
+_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENTRY_FIELDS: Final = {
     "id": True,
@@ -179,8 +182,8 @@ class _Validator:
             self.error(name, None, None, f"cannot read file: {exc}")
             return None
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
+            node = yaml.compose(text, Loader=_LOADER)
+            data = yaml.load(text, Loader=_LOADER)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from rapidfuzz import fuzz, process
@@ -115,6 +115,8 @@ class _Phrasing:
     tokens: frozenset[str]
     text: str  # normalised tokens joined, for fuzzy comparison
     original: str
+    weight: float = 0.0  # the sum of its tokens' IDF, set once the IDF is known
+    index: int = 0  # position in the matcher's flat list of phrasing texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +156,20 @@ class Matcher:
                     phrasings.append(_Phrasing(frozenset(toks), " ".join(toks), text))
             indexed.append(_IndexedEntry(entry, frozenset(vocabulary), tuple(phrasings)))
             df.update(vocabulary)
-        self._entries = tuple(indexed)
         n = max(len(indexed), 1)
         self._idf = {t: _bm25_idf(n, d) for t, d in df.items()}
+        # Phrasing weights depend only on the IDF: computed once here, not per question.
+        texts: list[str] = []
+        weighted: list[_IndexedEntry] = []
+        for item in indexed:
+            phrasings = []
+            for p in item.phrasings:
+                weight = sum(self._idf[t] for t in p.tokens)
+                phrasings.append(replace(p, weight=weight, index=len(texts)))
+                texts.append(p.text)
+            weighted.append(replace(item, phrasings=tuple(phrasings)))
+        self._entries = tuple(weighted)
+        self._phrasing_texts = texts
         self._unknown_idf = _bm25_idf(n, weights.unknown_df)
         self._offtopic_idf = weights.offtopic_factor * _bm25_idf(n, 1)
         self._offtopic = frozenset(norm.stem(w) for w in kb.lexicon.offtopic) | kb.lexicon.offtopic
@@ -278,6 +291,14 @@ class Matcher:
         query_weight = sum(weight.values())
         query_set = frozenset(tokens)
         query_text = " ".join(tokens)
+        # Fuzzy similarity to every phrasing in one call (rapidfuzz's C loop).
+        fuzzy = [0.0] * len(self._phrasing_texts)
+        for _, similarity, index in process.extract(
+            query_text, self._phrasing_texts, scorer=fuzz.token_sort_ratio, limit=None
+        ):
+            fuzzy[index] = similarity
+        query_side = w.query_side * query_weight
+        phrasing_side = 1 - w.query_side
         out: list[Candidate] = []
         for item in self._entries:
             known = query_set & item.vocabulary
@@ -288,16 +309,13 @@ class Matcher:
             best_fuzzy = 0.0
             best_text = item.entry.canonical_question
             for p in item.phrasings:
-                shared = query_set & p.tokens
+                shared = known & p.tokens
                 if shared:
                     matched = sum(weight[t] for t in shared)
-                    phrasing_weight = sum(self._idf[t] for t in p.tokens)
-                    overlap = matched / (
-                        w.query_side * query_weight + (1 - w.query_side) * phrasing_weight
-                    )
+                    overlap = matched / (query_side + phrasing_side * p.weight)
                     if overlap > best_phrase:
                         best_phrase, best_text = overlap, p.original
-                best_fuzzy = max(best_fuzzy, fuzz.token_sort_ratio(query_text, p.text) / 100)
+                best_fuzzy = max(best_fuzzy, float(fuzzy[p.index]) / 100)
             score = w.phrase * best_phrase + w.cover * cover + w.fuzzy * best_fuzzy
             out.append(Candidate(item.entry, score, best_phrase, cover, best_fuzzy, best_text))
         # Ties are broken by id so that results never depend on dict or file order.

@@ -1,0 +1,87 @@
+"""Settings from the environment, and the token kept out of every output."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.logconfig import RedactToken, configure_logging
+from bot.settings import Settings, SettingsError
+
+TOKEN = "123456:AAH-secret-part_xyz"
+
+
+def test_defaults() -> None:
+    s = Settings.from_env({})
+    assert s.token is None and s.api_base_url is None
+    assert s.db_path == Path("data/netral.sqlite3")
+    assert s.knowledge_dir == Path("knowledge")
+    assert s.admin_ids == frozenset() and s.log_level == "INFO"
+
+
+def test_reads_every_variable() -> None:
+    s = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": f" {TOKEN} ",
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+            "NETRAL_DB": "/data/x.sqlite3",
+            "NETRAL_ADMIN_IDS": "11, 22;33,,",
+            "NETRAL_KNOWLEDGE_DIR": "/kb",
+            "NETRAL_LOG_LEVEL": "debug",
+        }
+    )
+    assert s.token == TOKEN
+    assert s.api_base_url == "http://127.0.0.1:8081/bot"
+    assert s.db_path == Path("/data/x.sqlite3")
+    assert s.admin_ids == frozenset({11, 22, 33})
+    assert s.knowledge_dir == Path("/kb") and s.log_level == "DEBUG"
+
+
+def test_frozen() -> None:
+    s = Settings.from_env({})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.token = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"NETRAL_ADMIN_IDS": "12,abc"}, "NETRAL_ADMIN_IDS"),
+        ({"NETRAL_LOG_LEVEL": "LOUD"}, "NETRAL_LOG_LEVEL"),
+    ],
+)
+def test_bad_values(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+def test_token_not_in_repr_or_str() -> None:
+    s = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert TOKEN not in repr(s) and TOKEN not in str(s)
+    assert "token=set" in str(s)
+
+
+def test_log_filter_redacts_token() -> None:
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        "POST https://api.telegram.org/bot%s/getMe",
+        (TOKEN,),
+        None,
+    )
+    assert RedactToken(TOKEN).filter(record)
+    assert TOKEN not in record.getMessage() and "<token>" in record.getMessage()
+
+
+def test_configure_logging_quiets_httpx(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("DEBUG", TOKEN)
+    assert logging.getLogger("httpx").level == logging.WARNING
+    logging.getLogger("bot.test").info("calling %s", f"https://x/bot{TOKEN}/getMe")
+    err = capsys.readouterr().err
+    assert TOKEN not in err and "<token>" in err
+    logging.getLogger().handlers.clear()
