@@ -172,7 +172,12 @@ class Matcher:
         self._phrasing_texts = texts
         self._unknown_idf = _bm25_idf(n, weights.unknown_df)
         self._offtopic_idf = weights.offtopic_factor * _bm25_idf(n, 1)
-        self._offtopic = frozenset(norm.stem(w) for w in kb.lexicon.offtopic) | kb.lexicon.offtopic
+        single = {w for w in kb.lexicon.offtopic if " " not in w}
+        self._offtopic = frozenset(norm.stem(w) for w in single) | single
+        # Multi-word off-topic phrases ("pakaian dinas") are found in the cleaned text.
+        self._offtopic_phrases = tuple(
+            sorted(" ".join(norm.raw_words(p)) for p in kb.lexicon.offtopic if " " in p)
+        )
         self._df = df
         self._known_words = frozenset(w for w in known_words if w.isalpha())
         self._typo_targets = sorted(
@@ -183,9 +188,17 @@ class Matcher:
     # -- public API -----------------------------------------------------------------
 
     def tokens(self, question: str) -> tuple[str, ...]:
-        """The question's meaningful stems, with misspelt and unknown words rescued."""
+        """The question's meaningful stems, with misspelt and unknown words rescued.
+
+        An off-topic phrase in the question adds a marker token that no entry knows.
+        """
         norm = self.normalizer
         out: list[str] = []
+        if self._offtopic_phrases:
+            cleaned = f" {' '.join(norm.raw_words(question))} "
+            out.extend(
+                f"{_OFFTOPIC_MARK}{p}" for p in self._offtopic_phrases if f" {p} " in cleaned
+            )
         for word in norm.words(question, correct=self.correct_word):
             if norm.is_stopword(word):
                 continue
@@ -260,6 +273,7 @@ class Matcher:
             or not word.isalpha()
             or self.normalizer.stem(word) in self._idf
             or self.normalizer.is_real_word(word)
+            or self._rescue(word, "") != ""
         ):
             return word
         max_edits = 2 if len(word) >= w.typo_two_edits_len else 1
@@ -268,7 +282,9 @@ class Matcher:
         )
         best: tuple[int, int, str] | None = None
         for candidate, distance, _ in found:
-            if candidate[0] != word[0]:
+            # Same first letter, and never a shorter word than the shortest we correct
+            # ("ndan" is not "nda").
+            if candidate[0] != word[0] or len(candidate) < w.typo_min_len:
                 continue
             # closest first; among equals, the word whose stem is most common in the entries
             key = (int(distance), -self._df.get(self.normalizer.stem(candidate), 0), candidate)
@@ -280,7 +296,8 @@ class Matcher:
         idf = self._idf.get(token)
         if idf is not None:
             return idf
-        return self._offtopic_idf if token in self._offtopic else self._unknown_idf
+        offtopic = token in self._offtopic or token.startswith(_OFFTOPIC_MARK)
+        return self._offtopic_idf if offtopic else self._unknown_idf
 
     def rank(self, tokens: tuple[str, ...]) -> list[Candidate]:
         """All entries with a positive score for these (normalised) tokens, best first."""
@@ -322,6 +339,9 @@ class Matcher:
         out.sort(key=lambda c: (-c.score, c.entry.id))
         return out
 
+
+# Prefix of the marker token for an off-topic phrase (cannot come out of normalisation).
+_OFFTOPIC_MARK: Final = "~"
 
 # Affixes tried around words the stemmer cannot resolve (informal or new words).
 _PREFIXES: Final = ("ber", "ter", "di", "me", "mem", "men", "meng", "nge", "ke", "se", "ng")
