@@ -111,6 +111,23 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX updates_state_received ON updates (state, received);
     """,
+    # v3: indexes for reviewing the log (netral logs stats/unanswered/report/purge).
+    """
+    -- Per-hour counts by status (stats, report): the hour is an expression over the
+    -- stored text, so GROUP BY reads this index in order, without sorting, and the
+    -- exact period bounds are checked on its time column.
+    CREATE INDEX queries_hour_status ON queries (substr(time, 1, 13), status, time);
+    -- Distinct users of a period: one ordered pass over this index, no sort.
+    CREATE INDEX queries_user_time ON queries (user_key, time);
+    -- Top entries of a period without reading the rows; replaces its prefix (status, time).
+    CREATE INDEX queries_status_time_entry ON queries (status, time, entry_id);
+    DROP INDEX queries_status_time;
+    -- Feedback per entry over a period; replaces its prefix (kind, time).
+    CREATE INDEX events_kind_time_entry ON events (kind, time, entry_id, qid);
+    DROP INDEX events_kind_time;
+    -- Retention: events older than the cut-off, whatever their kind.
+    CREATE INDEX events_time ON events (time);
+    """,
 )
 
 _QUERY_COLUMNS: Final = (
@@ -252,6 +269,54 @@ class Stats:
         """Fraction of all questions with this status (0.0 when nothing is logged)."""
         _check_status(status)
         return self.by_status[status] / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TextCount:
+    """One distinct question text of a period with how often, and when, it was asked."""
+
+    text: str
+    count: int
+    no_match: int  # how many of them were no_match (the rest: ambiguous)
+    first: datetime
+    last: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeCounts:
+    """Rows removed by :meth:`Storage.purge`."""
+
+    queries: int
+    events: int
+    updates: int
+
+
+def _period(
+    since: datetime | None, until: datetime | None, column: str = "time"
+) -> tuple[str, list[Any]]:
+    """SQL conditions (each starting with " AND") for ``since <= column < until``."""
+    sql = ""
+    params: list[Any] = []
+    if since is not None:
+        sql += f" AND {column} >= ?"
+        params.append(format_time(since))
+    if until is not None:
+        sql += f" AND {column} < ?"
+        params.append(format_time(until))
+    return sql, params
+
+
+def _hour_period(since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:
+    """The period's bounds on the hour expression of ``queries_hour_status``."""
+    sql = ""
+    params: list[Any] = []
+    if since is not None:
+        sql += " AND substr(time, 1, 13) >= ?"
+        params.append(format_time(since)[:13])
+    if until is not None:
+        sql += " AND substr(time, 1, 13) <= ?"
+        params.append(format_time(until)[:13])
+    return sql, params
 
 
 def _query_params(record: QueryRecord) -> tuple[Any, ...]:
@@ -655,6 +720,188 @@ class Storage:
         ) as cursor:
             row = await cursor.fetchone()
         return None if row is None else _row_to_query(row)
+
+    # ---------------------------------------------------------------- review (netral logs)
+    #
+    # Periods are ``since <= time < until``; None means unbounded. The counting queries
+    # are served by the covering index queries_time_review (migration v3), so they read
+    # index pages only, never the question texts.
+
+    async def hourly_status_counts(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[tuple[str, str, int]]:
+        """(UTC hour as ``YYYY-MM-DDTHH``, status, count) of the period's questions."""
+        where, params = _period(since, until)
+        # The bounds are repeated on the hour expression so the index can seek to them.
+        hour_where, hour_params = _hour_period(since, until)
+        async with self._reader.execute(
+            "SELECT substr(time, 1, 13) AS hour, status, COUNT(*) FROM queries "
+            f"INDEXED BY queries_hour_status WHERE 1{hour_where}{where} "
+            "GROUP BY substr(time, 1, 13), status ORDER BY substr(time, 1, 13), status",
+            [*hour_params, *params],
+        ) as cursor:
+            return [(str(h), str(s), int(n)) async for h, s, n in cursor]
+
+    async def distinct_users(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> int:
+        """How many pseudonymous user keys asked in the period (empty keys not counted)."""
+        where, params = _period(since, until)
+        value = await _fetch_one(
+            self._reader,
+            # One pass over (user_key, time) in key order; never a sort of the keys.
+            "SELECT COUNT(DISTINCT user_key) FROM queries INDEXED BY queries_user_time "
+            f"WHERE user_key != ''{where}",
+            params,
+        )
+        return int(value or 0)
+
+    async def entry_counts(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        status: str = "answered",
+        limit: int | None = None,
+    ) -> list[tuple[str, int]]:
+        """(entry_id, questions) with this status in the period, most first, then by id."""
+        _check_status(status)
+        if limit is not None:
+            _check_limit(limit)
+        where, params = _period(since, until)
+        async with self._reader.execute(
+            "SELECT entry_id, COUNT(*) AS n FROM queries "
+            f"WHERE status = ? AND entry_id IS NOT NULL{where} "
+            "GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
+            [status, *params, -1 if limit is None else limit],
+        ) as cursor:
+            return [(str(entry), int(n)) async for entry, n in cursor]
+
+    async def feedback_by_entry(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[tuple[str | None, int, int]]:
+        """(entry_id, 👍, 👎) for feedback given in the period, by entry id.
+
+        An event without an entry id is counted for the entry its question was answered
+        with; None when neither is known.
+        """
+        where, params = _period(since, until, "e.time")
+        async with self._reader.execute(
+            "SELECT COALESCE(e.entry_id, (SELECT q.entry_id FROM queries AS q "
+            "WHERE q.qid = e.qid)) AS entry, "
+            "SUM(e.kind = 'feedback_up'), SUM(e.kind = 'feedback_down') FROM events AS e "
+            f"WHERE e.kind IN ('feedback_up', 'feedback_down'){where} "
+            "GROUP BY entry ORDER BY entry IS NULL, entry",
+            params,
+        ) as cursor:
+            return [
+                (None if entry is None else str(entry), int(up), int(down))
+                async for entry, up, down in cursor
+            ]
+
+    async def unanswered_count(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> int:
+        """How many ambiguous and no_match questions the period has."""
+        where, params = _period(since, until)
+        value = await _fetch_one(
+            self._reader,
+            f"SELECT COUNT(*) FROM queries WHERE status IN ('ambiguous', 'no_match'){where}",
+            params,
+        )
+        return int(value or 0)
+
+    def iter_unanswered_texts(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        limit: int | None = None,
+    ) -> AsyncIterator[TextCount]:
+        """Distinct texts of the period's ambiguous and no_match questions, most asked first
+        (ties by text); SQLite does the counting, so memory holds ``limit`` texts at most."""
+        if limit is not None:
+            _check_limit(limit)
+        where, params = _period(since, until)
+        sql = (
+            "SELECT text, COUNT(*) AS n, SUM(status = 'no_match'), MIN(time), MAX(time) "
+            f"FROM queries WHERE status IN ('ambiguous', 'no_match'){where} "
+            "GROUP BY text ORDER BY n DESC, text LIMIT ?"
+        )
+        return self._stream_texts(sql, [*params, -1 if limit is None else limit])
+
+    async def _stream_texts(self, sql: str, params: list[Any]) -> AsyncIterator[TextCount]:
+        async with self._reader.execute(sql, params) as cursor:
+            async for text, n, no_match, first, last in cursor:
+                yield TextCount(
+                    text=str(text),
+                    count=int(n),
+                    no_match=int(no_match),
+                    first=parse_time(str(first)),
+                    last=parse_time(str(last)),
+                )
+
+    async def purge(self, before: datetime, *, batch_size: int = 5000) -> PurgeCounts:
+        """Retention: delete what is older than ``before`` and return the counts.
+
+        * questions with ``time < before``, and every event about them (even a later one);
+        * events with ``time < before`` (button presses of questions never logged);
+        * done and failed updates of the inbox received before ``before``. Pending ones stay,
+          and so does the newest update (its id is what polling resumes from), but its
+          payload (the raw Telegram update) is blanked.
+
+        Works in transactions of ``batch_size`` questions so a running bot is never held
+        up for long.
+        """
+        _require_aware(before, "before")
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        cutoff = format_time(before)
+        oldest = "SELECT {col} FROM queries WHERE time < ? ORDER BY time, id LIMIT ?"
+        queries = events = 0
+        while True:
+            async with self._transaction() as db:
+                async with db.execute(
+                    f"DELETE FROM events WHERE qid IN ({oldest.format(col='qid')})",
+                    (cutoff, batch_size),
+                ) as cursor:
+                    events += cursor.rowcount
+                async with db.execute(
+                    f"DELETE FROM queries WHERE id IN ({oldest.format(col='id')})",
+                    (cutoff, batch_size),
+                ) as cursor:
+                    deleted = cursor.rowcount
+            queries += deleted
+            if deleted < batch_size:
+                break
+        while True:
+            deleted = await self._write(
+                "DELETE FROM events WHERE id IN "
+                "(SELECT id FROM events WHERE time < ? ORDER BY time LIMIT ?)",
+                (cutoff, batch_size),
+            )
+            events += deleted
+            if deleted < batch_size:
+                break
+        async with self._transaction() as db:
+            async with db.execute(
+                "DELETE FROM updates WHERE state IN ('done', 'failed') AND received < ? "
+                "AND update_id < (SELECT MAX(update_id) FROM updates)",
+                (cutoff,),
+            ) as cursor:
+                updates = cursor.rowcount
+            await db.execute(
+                "UPDATE updates SET payload = '{}' "
+                "WHERE state IN ('done', 'failed') AND received < ?",
+                (cutoff,),
+            )
+        return PurgeCounts(queries=queries, events=events, updates=updates)
+
+    async def vacuum(self) -> None:
+        """Rebuild the file to give the space of deleted rows back to the disk."""
+        async with self._write_lock:
+            await self._db.execute("VACUUM")
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 # --------------------------------------------------------------------------- log writer
