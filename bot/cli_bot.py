@@ -1,12 +1,13 @@
-"""``netral run`` and ``netral logs``: the commands that need Telegram or the query log."""
+"""``netral run`` and ``netral logs``: the commands that need Telegram or the query log.
+
+The ``logs`` subcommands live in :mod:`bot.cli_logs`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
-from pathlib import Path
 
 from bot.settings import Settings, SettingsError
 
@@ -28,12 +29,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     run.set_defaults(func=cmd_run)
 
-    logs = sub.add_parser("logs", help="read the query log")
-    logs_sub = logs.add_subparsers(dest="logs_command", required=True, metavar="SUBCOMMAND")
-    lst = logs_sub.add_parser("list", help="logged questions, oldest first")
-    lst.add_argument("--json", action="store_true", help="JSON lines")
-    lst.add_argument("--db", type=Path, default=None, help="database (default: $NETRAL_DB)")
-    lst.set_defaults(func=cmd_logs_list)
+    from bot.cli_logs import add_logs_commands
+
+    add_logs_commands(sub)
 
 
 def _settings() -> Settings | None:
@@ -100,52 +98,4 @@ async def _run(
         await writer.close()
         await storage.close()
     log.info("stopped")
-    return EXIT_OK
-
-
-def cmd_logs_list(args: argparse.Namespace) -> int:
-    """Print logged questions, oldest first."""
-    settings = _settings()
-    if settings is None:
-        return EXIT_USAGE
-    db = args.db or settings.db_path
-    if not Path(db).exists():
-        print(f"netral logs: database not found: {db}", file=sys.stderr)
-        return EXIT_INVALID
-    return asyncio.run(_logs_list(Path(db), as_json=args.json))
-
-
-async def _logs_list(db: Path, *, as_json: bool) -> int:
-    from bot.storage import format_time, open_storage
-
-    storage = await open_storage(db)
-    try:
-        async for row in storage.iter_queries():
-            if as_json:
-                sys.stdout.write(
-                    json.dumps(
-                        {
-                            "time": format_time(row.time),
-                            "text": row.text,
-                            "status": row.status,
-                            "entry_id": row.entry_id,
-                            "score": row.score,
-                            "chat_type": row.chat_type,
-                            "user": row.user_key,
-                            "suggestions": list(row.suggestions),
-                            "elapsed_ms": row.elapsed_ms,
-                            "source": row.source,
-                            "qid": row.qid,
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
-            else:
-                sys.stdout.write(
-                    f"{format_time(row.time)}  {row.status:9}  "
-                    f"{row.entry_id or '-':28}  {row.score:.2f}  {row.text}\n"
-                )
-    finally:
-        await storage.close()
     return EXIT_OK

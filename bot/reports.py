@@ -1,20 +1,35 @@
-"""Text summaries of the query log, shared by the CLI and the admin commands."""
+"""Text summaries of the query log, shared by the CLI and the admin commands.
+
+The numbers come from :mod:`bot.review` (the same functions for ``netral logs`` and the
+Telegram commands); this module only lays them out: plain text tables for the terminal,
+Telegram HTML for ``/stats`` and ``/unanswered``, and the row writers of ``logs list``.
+"""
 
 from __future__ import annotations
 
+import csv
 import html
-from collections.abc import Sequence
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, timedelta
+from typing import Any, Final, TextIO
 
-from bot.storage import QueryRow, Stats
+from bot.review import ClusterReport, LogStats
+from bot.storage import QueryRow, format_time
 
 STATUS_LABELS = {"answered": "terjawab", "ambiguous": "ambigu", "no_match": "tidak cocok"}
 
+# ----------------------------------------------------------------- Telegram (HTML)
 
-def format_stats_html(stats: Stats) -> str:
+
+def format_stats_html(stats: LogStats) -> str:
     """/stats: volumes, status shares, top entries and feedback (HTML)."""
+    today = stats.generated.astimezone(UTC).date()
     lines = [
         "<b>Statistik pertanyaan</b>",
-        f"Hari ini: {stats.today} · 7 hari: {stats.last_7_days} · Total: {stats.total}",
+        f"Hari ini: {stats.questions_since(today)} · "
+        f"7 hari: {stats.questions_since(today - timedelta(days=6))} · Total: {stats.total}",
+        f"Pengguna berbeda: {stats.users}",
         "",
         "<b>Status</b> (sepanjang waktu)",
     ]
@@ -28,15 +43,265 @@ def format_stats_html(stats: Stats) -> str:
     else:
         lines.append("(belum ada)")
     lines += ["", f"<b>Masukan</b>: 👍 {stats.feedback_up} · 👎 {stats.feedback_down}"]
+    worst = stats.most_down(3)
+    if worst:
+        lines.append(
+            "Paling banyak 👎: "
+            + ", ".join(f"{html.escape(f.entry_id or '?')} ({f.down})" for f in worst)
+        )
+    busiest = stats.busiest_hours(3)
+    if busiest:
+        lines.append(
+            "Jam tersibuk (WIB): " + ", ".join(f"{(h + 7) % 24:02d}:00 ({n})" for h, n in busiest)
+        )
     return "\n".join(lines)
 
 
-def format_unanswered_html(rows: Sequence[QueryRow]) -> str:
-    """/unanswered: the latest questions without a match, newest first (HTML)."""
-    if not rows:
-        return "Belum ada pertanyaan yang tidak terjawab."
-    lines = [f"<b>{len(rows)} pertanyaan terakhir yang tidak terjawab</b>"]
-    for row in rows:
-        when = row.time.strftime("%Y-%m-%d %H:%M UTC")
-        lines.append(f"• <i>{when}</i> — {html.escape(row.text[:300])}")
+def format_clusters_html(report: ClusterReport) -> str:
+    """/unanswered: the biggest clusters of unanswered questions (HTML)."""
+    if not report.clusters:
+        return "Belum ada pertanyaan yang tidak terjawab dalam 30 hari terakhir."
+    lines = [
+        f"<b>{report.total} pertanyaan belum terjawab (30 hari), "
+        f"{report.cluster_count} kelompok</b>",
+    ]
+    for i, cluster in enumerate(report.clusters, 1):
+        nearest = (
+            f"terdekat: {html.escape(cluster.nearest)} ({cluster.score:.2f})"
+            if cluster.nearest
+            else "tanpa entri terdekat"
+        )
+        lines.append("")
+        lines.append(
+            f"{i}. <b>{cluster.size}×</b> “{html.escape(cluster.label[:200])}” — {nearest}; "
+            f"terakhir <i>{cluster.last:%Y-%m-%d %H:%M} UTC</i>"
+        )
+        for other in cluster.examples[1:]:
+            lines.append(f"   · {html.escape(other[:200])}")
+    lines += ["", "Saran YAML: <code>netral logs suggest</code>"]
     return "\n".join(lines)
+
+
+def report_caption(period_text: str) -> str:
+    """The caption of the /laporan document."""
+    return (
+        f"Laporan pertanyaan Netral, periode {html.escape(period_text)}. "
+        "Buka berkas ini di peramban (bisa tanpa internet)."
+    )
+
+
+LAPORAN_USAGE: Final = (
+    "Periode tidak dikenali. Contoh: <code>/laporan</code> (30 hari), "
+    "<code>/laporan 7d</code>, <code>/laporan 2026-11-01</code>, <code>/laporan semua</code>."
+)
+
+# ----------------------------------------------------------------- terminal (text)
+
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
+    right = right or set()
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        out = [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(cells)
+        ]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def format_stats_text(stats: LogStats, *, days: int | None = None) -> str:
+    """``netral logs stats``: every figure as plain-text tables (UTC)."""
+    since = format_time(stats.period.since) if stats.period.since else "the first question"
+    until = format_time(stats.period.until) if stats.period.until else "now"
+    parts = [
+        f"Period: {since} .. {until} (UTC)",
+        f"Questions: {stats.total}   users (pseudonymous keys): {stats.users}   "
+        f"answered: {_pct(stats.answer_rate if stats.total else None)}",
+        "",
+        _table(
+            ["status", "questions", "share"],
+            [
+                [s, str(stats.by_status[s]), _pct(stats.share(s) if stats.total else None)]
+                for s in STATUS_LABELS
+            ],
+            {1, 2},
+        ),
+    ]
+    shown = stats.days if days is None else stats.days[-days:]
+    if shown:
+        title = "Per day" if len(shown) == len(stats.days) else f"Per day (last {len(shown)})"
+        parts += [
+            "",
+            f"{title}:",
+            _table(
+                ["day", "total", "answered", "ambiguous", "no_match", "answer rate"],
+                [
+                    [
+                        d.day.isoformat(),
+                        str(d.total),
+                        str(d.answered),
+                        str(d.ambiguous),
+                        str(d.no_match),
+                        _pct(d.answer_rate),
+                    ]
+                    for d in shown
+                ],
+                {1, 2, 3, 4, 5},
+            ),
+        ]
+    parts += ["", "Top entries (answered questions):"]
+    parts.append(
+        _table(["entry", "answered"], [[e, str(n)] for e, n in stats.top_entries], {1})
+        if stats.top_entries
+        else "(none)"
+    )
+    parts += ["", f"Feedback: {stats.feedback_up} up, {stats.feedback_down} down"]
+    if stats.feedback:
+        parts.append(
+            _table(
+                ["entry", "up", "down"],
+                [[f.entry_id or "(unknown)", str(f.up), str(f.down)] for f in stats.feedback],
+                {1, 2},
+            )
+        )
+    worst = stats.most_down()
+    parts += ["", "Most thumbs down:"]
+    parts.append(
+        _table(
+            ["entry", "down", "up", "down share"],
+            [
+                [f.entry_id or "(unknown)", str(f.down), str(f.up), _pct(f.down / (f.up + f.down))]
+                for f in worst
+            ],
+            {1, 2, 3},
+        )
+        if worst
+        else "(none)"
+    )
+    parts += ["", "Busiest hours (UTC; WIB = UTC+7):"]
+    busiest = stats.busiest_hours(5)
+    parts.append(
+        _table(
+            ["hour", "questions"],
+            [[f"{h:02d}:00", str(n)] for h, n in busiest],
+            {1},
+        )
+        if busiest
+        else "(none)"
+    )
+    return "\n".join(parts) + "\n"
+
+
+def format_clusters_text(report: ClusterReport) -> str:
+    """``netral logs unanswered``: one block per cluster."""
+    since = format_time(report.period.since) if report.period.since else "the first question"
+    until = format_time(report.period.until) if report.period.until else "now"
+    lines = [
+        f"Unanswered (ambiguous + no_match) {since} .. {until}: {report.total} questions, "
+        f"{report.cluster_count} clusters, the {len(report.clusters)} biggest below.",
+    ]
+    if report.unread:
+        lines.append(
+            f"Not clustered: {report.unread} questions with rarer texts "
+            f"(beyond the {report.distinct_texts} most asked distinct texts)."
+        )
+    if report.empty:
+        lines.append(f"Without a meaningful word: {report.empty} questions.")
+    for i, c in enumerate(report.clusters, 1):
+        nearest = f"{c.nearest} (score {c.score:.2f})" if c.nearest else "none"
+        lines += [
+            "",
+            f"[{i}] {c.size} questions (no_match {c.no_match}, ambiguous {c.ambiguous})  "
+            f"first {format_time(c.first)}  last {format_time(c.last)}",
+            f"    nearest entry: {nearest}",
+            *(f"    - {' '.join(text.split())}" for text in c.examples),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------- query rows
+
+CSV_COLUMNS: Final = (
+    "time",
+    "qid",
+    "chat_type",
+    "user",
+    "status",
+    "entry_id",
+    "score",
+    "suggestions",
+    "elapsed_ms",
+    "source",
+    "text",
+)
+
+
+def query_json(row: QueryRow) -> dict[str, Any]:
+    """One logged question as ``logs list --json`` prints it (``user``: pseudonymous key)."""
+    return {
+        "time": format_time(row.time),
+        "text": row.text,
+        "status": row.status,
+        "entry_id": row.entry_id,
+        "score": row.score,
+        "chat_type": row.chat_type,
+        "user": row.user_key,
+        "suggestions": list(row.suggestions),
+        "elapsed_ms": row.elapsed_ms,
+        "source": row.source,
+        "qid": row.qid,
+    }
+
+
+async def write_json_lines(rows: AsyncIterator[QueryRow], out: TextIO) -> int:
+    """One JSON object per line; returns the number of rows."""
+    n = 0
+    async for row in rows:
+        out.write(json.dumps(query_json(row), ensure_ascii=False) + "\n")
+        n += 1
+    return n
+
+
+async def write_csv(rows: AsyncIterator[QueryRow], out: TextIO) -> int:
+    """RFC 4180 CSV with a header line (suggestions space-separated)."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    n = 0
+    async for row in rows:
+        writer.writerow(
+            [
+                format_time(row.time),
+                row.qid,
+                row.chat_type,
+                row.user_key,
+                row.status,
+                row.entry_id or "",
+                row.score,
+                " ".join(row.suggestions),
+                row.elapsed_ms,
+                row.source,
+                row.text,
+            ]
+        )
+        n += 1
+    return n
+
+
+async def write_table(rows: AsyncIterator[QueryRow], out: TextIO) -> int:
+    """Aligned columns, one question per line (line breaks in texts shown as spaces)."""
+    n = 0
+    async for row in rows:
+        text = " ".join(row.text.split())
+        out.write(
+            f"{format_time(row.time)}  {row.status:9}  {row.entry_id or '-':28}  "
+            f"{row.score:.2f}  {row.chat_type:10}  {text}\n"
+        )
+        n += 1
+    return n

@@ -6,7 +6,7 @@ import asyncio
 import html
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from telegram import (
@@ -21,7 +21,8 @@ from telegram.error import BadRequest, TelegramError
 from bot.core.engine import MAX_QUESTION_CHARS, Answer
 from bot.core.render import Reply, render_entry, split_message
 from bot.knowledge import load_knowledge
-from bot.reports import format_stats_html, format_unanswered_html
+from bot.reports import format_clusters_html, format_stats_html
+from bot.review import Period, compute_stats, unanswered_clusters
 from bot.storage import EventRecord, QueryRecord, new_qid
 from bot.tg import keyboards, texts
 from bot.tg.state import BotServices, Context
@@ -339,27 +340,35 @@ async def _admin_message(update: Update, context: Context) -> Message | None:
 
 
 async def stats(update: Update, context: Context) -> None:
-    """/stats for admins: volumes, shares, top entries, feedback."""
+    """/stats for admins: volumes, shares, top entries, feedback (as ``netral logs stats``)."""
     message = await _admin_message(update, context)
     services = _services(context)
     if message is None or services.storage is None:
         return
     if services.writer:
         await services.writer.flush()
-    summary = await services.storage.stats(datetime.now(UTC))
+    summary = await compute_stats(services.storage, Period(), now=datetime.now(UTC), top=5)
     await message.reply_text(format_stats_html(summary))
 
 
+# /unanswered looks at this many recent days.
+RECENT_DAYS = 30
+
+
 async def unanswered(update: Update, context: Context) -> None:
-    """/unanswered for admins: the latest ten questions without a match."""
+    """/unanswered for admins: the biggest clusters of the last 30 days' unanswered
+    questions (as ``netral logs unanswered``)."""
     message = await _admin_message(update, context)
     services = _services(context)
     if message is None or services.storage is None:
         return
     if services.writer:
         await services.writer.flush()
-    rows = await services.storage.unanswered(limit=10)
-    for chunk in split_message(format_unanswered_html(rows)):
+    period = Period(since=datetime.now(UTC) - timedelta(days=RECENT_DAYS))
+    report = await unanswered_clusters(
+        services.storage, services.require_engine().matcher, period, limit=10
+    )
+    for chunk in split_message(format_clusters_html(report)):
         await message.reply_text(chunk)
 
 

@@ -1,0 +1,374 @@
+"""``netral logs ...``: reviewing the query log from the command line.
+
+A thin layer: each subcommand parses its arguments, opens the database (never creating
+it), calls the library (:mod:`bot.review`, :mod:`bot.suggest`, :mod:`bot.report_html`,
+:class:`bot.storage.Storage`) and hands the result to a small writer (:mod:`bot.reports`).
+
+Exit codes: 0 success; 1 missing database, unreadable knowledge base or unwritable output
+file; 2 wrong usage (malformed --since/--until/--older-than, unknown --status, ...), each
+with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.review import PERIOD_HELP, Period, PeriodError, parse_moment
+from bot.storage import STATUSES
+
+if TYPE_CHECKING:
+    from bot.core.matcher import Matcher
+    from bot.storage import Storage
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+Body = Callable[["Storage", datetime], Awaitable[int]]
+
+
+class UsageError(Exception):
+    """Wrong usage: one line on stderr, exit 2."""
+
+
+class InputError(Exception):
+    """A missing or unusable file: one line on stderr, exit 1."""
+
+
+def add_logs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``logs`` and its subcommands on the main parser."""
+    logs = sub.add_parser(
+        "logs", help="review the query log: list, unanswered, suggest, stats, report, purge"
+    )
+    logs_sub = logs.add_subparsers(dest="logs_command", required=True, metavar="SUBCOMMAND")
+
+    # Each subcommand gets its own arguments: argparse "parents" share action objects, so a
+    # default set on one subcommand would leak into the others.
+    def command(name: str, text: str, since: str | None = None) -> argparse.ArgumentParser:
+        parser = logs_sub.add_parser(name, help=text, description=text)
+        parser.add_argument("--db", type=Path, help="the database (default: $NETRAL_DB)")
+        if name != "purge":
+            parser.add_argument(
+                "--since",
+                metavar="WHEN",
+                default=since,
+                help=f"from {PERIOD_HELP} (default: {since or 'the first question'})",
+            )
+            parser.add_argument(
+                "--until",
+                metavar="WHEN",
+                help="until, exclusive; a bare date includes that day (default: now)",
+            )
+        return parser
+
+    lst = command("list", "logged questions, oldest first")
+    lst.add_argument("--status", help="answered, ambiguous or no_match")
+    lst.add_argument("--entry", metavar="ID", help="questions matched to this entry id")
+    lst.add_argument("--chat-type", help="private, group, supergroup, ...")
+    lst.add_argument("--limit", type=int, default=None, help="at most this many rows")
+    fmt = lst.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="JSON lines")
+    fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
+    lst.set_defaults(func=cmd_list)
+
+    una = command(
+        "unanswered", "ambiguous and no-match questions, clustered, with the nearest entry", "30d"
+    )
+    una.add_argument("--limit", type=int, default=20, help="clusters shown (default 20)")
+    una.add_argument("--json", action="store_true", help="one JSON object")
+    una.set_defaults(func=cmd_unanswered)
+
+    sug = command("suggest", "YAML snippets for the knowledge base, one per cluster", "30d")
+    sug.add_argument("--limit", type=int, default=20, help="clusters (default 20)")
+    sug.add_argument(
+        "--min-score",
+        type=float,
+        default=None,
+        help="nearest-entry score from which new phrasings are proposed (default 0.5)",
+    )
+    sug.add_argument("--out", type=Path, default=None, help="write to this file, not stdout")
+    sug.set_defaults(func=cmd_suggest)
+
+    sts = command("stats", "totals, per-day counts, top entries, feedback, busiest hours")
+    sts.add_argument("--top", type=int, default=10, help="top entries shown (default 10)")
+    sts.add_argument("--days", type=int, default=None, help="show only the last N days")
+    sts.add_argument("--json", action="store_true", help="one JSON object")
+    sts.set_defaults(func=cmd_stats)
+
+    rep = command("report", "one self-contained HTML page with charts and tables")
+    rep.add_argument("--out", type=Path, required=True, metavar="FILE.html")
+    rep.add_argument("--clusters", type=int, default=15, help="unanswered clusters shown")
+    rep.set_defaults(func=cmd_report)
+
+    pur = command("purge", "retention: delete questions and events older than a cut-off")
+    pur.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 180d, 26w, or a date")
+    pur.add_argument("--vacuum", action="store_true", help="then VACUUM to free the space")
+    pur.set_defaults(func=cmd_purge)
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def _fail(args: argparse.Namespace, message: str) -> None:
+    print(f"netral logs {args.logs_command}: {message}", file=sys.stderr)
+
+
+def _database(args: argparse.Namespace) -> Path:
+    from bot.settings import Settings, SettingsError
+
+    if args.db is not None:
+        path = Path(args.db)
+    else:
+        try:
+            path = Settings.from_env().db_path
+        except SettingsError as exc:
+            raise UsageError(str(exc)) from None
+    if not path.is_file():
+        raise InputError(f"database not found: {path}")
+    return path
+
+
+def _period(args: argparse.Namespace, now: datetime) -> Period:
+    since = until = None
+    try:
+        if args.since is not None:
+            since = parse_moment(args.since, now)
+    except PeriodError as exc:
+        raise UsageError(f"--since: {exc}") from None
+    try:
+        if args.until is not None:
+            until = parse_moment(args.until, now, end=True)
+    except PeriodError as exc:
+        raise UsageError(f"--until: {exc}") from None
+    try:
+        return Period(since, until)
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _non_negative(value: int | None, flag: str) -> None:
+    if value is not None and value < 0:
+        raise UsageError(f"{flag} must be 0 or more, got {value}")
+
+
+def _run(args: argparse.Namespace, prepare: Callable[[datetime], Body]) -> int:
+    """Check the arguments (``prepare``), then open the database and run the body."""
+    now = datetime.now(UTC)
+    try:
+        body = prepare(now)
+        db = _database(args)
+        return asyncio.run(_with_storage(db, now, body))
+    except UsageError as exc:
+        _fail(args, str(exc))
+        return EXIT_USAGE
+    except InputError as exc:
+        _fail(args, str(exc))
+        return EXIT_INVALID
+
+
+async def _with_storage(db: Path, now: datetime, body: Body) -> int:
+    from bot.storage import open_storage
+
+    storage = await open_storage(db)
+    try:
+        return await body(storage, now)
+    finally:
+        await storage.close()
+
+
+def _load_matcher(args: argparse.Namespace) -> Matcher:
+    from bot.cli import default_knowledge_dir
+    from bot.core.matcher import Matcher
+    from bot.knowledge import require_knowledge
+
+    return Matcher(require_knowledge(args.knowledge or default_knowledge_dir()))
+
+
+def _write_file(path: Path, text: str) -> None:
+    """Write atomically (a reader never sees half a file)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Logged questions, oldest first: a table, JSON lines or CSV."""
+    from bot import reports
+
+    def prepare(now: datetime) -> Body:
+        if args.status is not None and args.status not in STATUSES:
+            raise UsageError(
+                f"unknown --status {args.status!r}; expected one of {', '.join(STATUSES)}"
+            )
+        _non_negative(args.limit, "--limit")
+        period = _period(args, now)
+        writer = reports.write_csv if args.csv else reports.write_table
+        if args.json:
+            writer = reports.write_json_lines
+
+        async def body(storage: Storage, _: datetime) -> int:
+            rows = storage.iter_queries(
+                since=period.since,
+                until=period.until,
+                status=args.status,
+                entry_id=args.entry,
+                chat_type=args.chat_type,
+                limit=args.limit,
+            )
+            try:
+                await writer(rows, sys.stdout)
+                sys.stdout.flush()
+            except BrokenPipeError:  # e.g. piped into `head`: not an error
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_OK
+
+        return body
+
+    return _run(args, prepare)
+
+
+def cmd_unanswered(args: argparse.Namespace) -> int:
+    """Clusters of ambiguous and no-match questions with their nearest entry."""
+    from bot.reports import format_clusters_text
+    from bot.review import unanswered_clusters
+
+    def prepare(now: datetime) -> Body:
+        _non_negative(args.limit, "--limit")
+        period = _period(args, now)
+
+        async def body(storage: Storage, _: datetime) -> int:
+            matcher = _load_matcher(args)
+            report = await unanswered_clusters(storage, matcher, period, limit=args.limit)
+            if args.json:
+                sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+                sys.stdout.write("\n")
+            else:
+                sys.stdout.write(format_clusters_text(report))
+            return EXIT_OK
+
+        return body
+
+    return _run(args, prepare)
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """YAML snippets for the clusters: new phrasings or new-entry skeletons."""
+    from bot.review import unanswered_clusters
+    from bot.suggest import DEFAULT_MIN_SCORE, suggest_yaml
+
+    def prepare(now: datetime) -> Body:
+        _non_negative(args.limit, "--limit")
+        period = _period(args, now)
+        min_score = DEFAULT_MIN_SCORE if args.min_score is None else args.min_score
+        if not 0 <= min_score <= 1:
+            raise UsageError(f"--min-score must be between 0 and 1, got {min_score}")
+
+        async def body(storage: Storage, _: datetime) -> int:
+            matcher = _load_matcher(args)
+            report = await unanswered_clusters(storage, matcher, period, limit=args.limit)
+            text = suggest_yaml(report, matcher.kb, min_score=min_score)
+            if args.out is None:
+                sys.stdout.write(text)
+            else:
+                _write_file(args.out, text)
+                print(f"wrote {len(report.clusters)} suggestion(s) to {args.out}")
+            return EXIT_OK
+
+        return body
+
+    return _run(args, prepare)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Totals, per-day counts and answer rate, top entries, feedback, busiest hours."""
+    from bot.reports import format_stats_text
+    from bot.review import compute_stats
+
+    def prepare(now: datetime) -> Body:
+        _non_negative(args.top, "--top")
+        _non_negative(args.days, "--days")
+        period = _period(args, now)
+
+        async def body(storage: Storage, now: datetime) -> int:
+            stats = await compute_stats(storage, period, now=now, top=args.top)
+            if args.json:
+                sys.stdout.write(json.dumps(stats.to_json(), ensure_ascii=False, indent=2))
+                sys.stdout.write("\n")
+            else:
+                sys.stdout.write(format_stats_text(stats, days=args.days))
+            return EXIT_OK
+
+        return body
+
+    return _run(args, prepare)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The HTML report, written atomically to --out."""
+    from bot.report_html import build_report
+
+    def prepare(now: datetime) -> Body:
+        _non_negative(args.clusters, "--clusters")
+        period = _period(args, now)
+
+        async def body(storage: Storage, now: datetime) -> int:
+            # The knowledge base loads in a thread while SQLite reads the statistics.
+            matcher = asyncio.create_task(asyncio.to_thread(_load_matcher, args))
+            page = await build_report(storage, matcher, period, now=now, clusters=args.clusters)
+            _write_file(args.out, page)
+            print(f"wrote {args.out} ({len(page.encode()) // 1024} KiB)")
+            return EXIT_OK
+
+        return body
+
+    return _run(args, prepare)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Retention: delete what is older than --older-than; VACUUM with --vacuum."""
+    from bot.storage import format_time
+
+    def prepare(now: datetime) -> Body:
+        try:
+            cutoff = parse_moment(args.older_than, now)
+        except PeriodError as exc:
+            raise UsageError(f"--older-than: {exc}") from None
+
+        async def body(storage: Storage, _: datetime) -> int:
+            counts = await storage.purge(cutoff)
+            print(
+                f"deleted {counts.queries} question(s), {counts.events} event(s) and "
+                f"{counts.updates} processed update(s) older than {format_time(cutoff)}"
+            )
+            if args.vacuum:
+                before = storage.path.stat().st_size
+                await storage.vacuum()
+                after = storage.path.stat().st_size
+                print(f"VACUUM: {before / 2**20:.1f} MiB -> {after / 2**20:.1f} MiB")
+            return EXIT_OK
+
+        return body
+
+    return _run(args, prepare)
