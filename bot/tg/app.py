@@ -57,6 +57,7 @@ def _handlers() -> list[BaseHandler[Update, Context, object]]:
         CommandHandler("tanya", handlers.ask_command, filters=new),
         CommandHandler("stats", handlers.stats, filters=new),
         CommandHandler("unanswered", handlers.unanswered, filters=new),
+        CommandHandler("laporan", handlers.report, filters=new),
         CommandHandler("reload", handlers.reload_knowledge, filters=new),
         MessageHandler(
             new & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, handlers.text_message

@@ -21,8 +21,9 @@ from telegram.error import BadRequest, TelegramError
 from bot.core.engine import MAX_QUESTION_CHARS, Answer
 from bot.core.render import Reply, render_entry, split_message
 from bot.knowledge import load_knowledge
-from bot.reports import format_clusters_html, format_stats_html
-from bot.review import Period, compute_stats, unanswered_clusters
+from bot.report_html import build_report
+from bot.reports import LAPORAN_USAGE, format_clusters_html, format_stats_html, report_caption
+from bot.review import Period, PeriodError, compute_stats, parse_moment, unanswered_clusters
 from bot.storage import EventRecord, QueryRecord, new_qid
 from bot.tg import keyboards, texts
 from bot.tg.state import BotServices, Context
@@ -351,7 +352,7 @@ async def stats(update: Update, context: Context) -> None:
     await message.reply_text(format_stats_html(summary))
 
 
-# /unanswered looks at this many recent days.
+# /unanswered and /laporan look at this many recent days by default.
 RECENT_DAYS = 30
 
 
@@ -370,6 +371,33 @@ async def unanswered(update: Update, context: Context) -> None:
     )
     for chunk in split_message(format_clusters_html(report)):
         await message.reply_text(chunk)
+
+
+async def report(update: Update, context: Context) -> None:
+    """/laporan [7d | 2026-11-01 | semua] for admins: the HTML report (as ``netral logs
+    report``) sent as a document; the last 30 days by default."""
+    message = await _admin_message(update, context)
+    services = _services(context)
+    if message is None or services.storage is None:
+        return
+    now = datetime.now(UTC)
+    argument = " ".join(context.args or ()).strip()
+    try:
+        if argument.lower() in ("semua", "all"):
+            period = Period()
+        else:
+            period = Period(since=parse_moment(argument or f"{RECENT_DAYS}d", now))
+    except PeriodError:
+        await message.reply_text(LAPORAN_USAGE)
+        return
+    if services.writer:
+        await services.writer.flush()
+    page = await build_report(services.storage, services.require_engine().matcher, period, now=now)
+    await message.reply_document(
+        document=page.encode("utf-8"),
+        filename=f"laporan-netral-{now:%Y%m%d-%H%M}.html",
+        caption=report_caption(period.describe()),
+    )
 
 
 async def reload_knowledge(update: Update, context: Context) -> None:
