@@ -17,15 +17,19 @@ from tests.fakebotapi import FakeBotAPI
 USERS = 150
 
 
-async def start_bot(api: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
-    env = {
+def bot_env(api: FakeBotAPI, db: Path, level: str = "INFO") -> dict[str, str]:
+    return {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "NETRAL_DB": str(db),
         "NETRAL_KNOWLEDGE_DIR": str(KNOWLEDGE),
-        "NETRAL_LOG_LEVEL": "INFO",
+        "NETRAL_LOG_LEVEL": level,
     }
+
+
+async def spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`python -m bot run` with this environment, output captured."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -36,6 +40,10 @@ async def start_bot(api: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def start_bot(api: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
+    return await spawn(bot_env(api, db))
 
 
 def answered_chats(api: FakeBotAPI) -> set[int]:
@@ -92,16 +100,7 @@ async def test_sigterm_finishes_in_flight_and_exits_0(fake_api: FakeBotAPI, tmp_
 
 async def test_run_without_token_points_to_chat(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await spawn(env)
     _, err = await proc.communicate()
     assert proc.returncode == 2
     lines = err.decode().strip().splitlines()
@@ -113,25 +112,7 @@ async def test_token_never_logged(
     fake_api: FakeBotAPI, tmp_path: Path, level: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NETRAL_LOG_LEVEL", level)
-    env_db = tmp_path / "netral.sqlite3"
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake_api.token,
-        "TELEGRAM_API_BASE_URL": fake_api.base_url,
-        "NETRAL_DB": str(env_db),
-        "NETRAL_KNOWLEDGE_DIR": str(KNOWLEDGE),
-        "NETRAL_LOG_LEVEL": level,
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await spawn(bot_env(fake_api, tmp_path / "netral.sqlite3", level))
     fake_api.add_message("asn ikut kampanye boleh?", user_id=777)
     fake_api.fail_next("sendMessage", status=500)
     await fake_api.wait_for(lambda: fake_api.sent_messages(777), timeout=30)

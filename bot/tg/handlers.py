@@ -158,10 +158,12 @@ def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | No
     if mentioned:
         start = text.lower().find(mention)
         return (text[:start] + text[start + len(mention) :]).strip()
+    return text if _replies_to_bot(message, bot_id) else None
+
+
+def _replies_to_bot(message: Message, bot_id: int) -> bool:
     replied = message.reply_to_message
-    if replied and replied.from_user and replied.from_user.id == bot_id:
-        return text
-    return None
+    return bool(replied and replied.from_user and replied.from_user.id == bot_id)
 
 
 # -- commands -----------------------------------------------------------------------
@@ -242,10 +244,8 @@ async def non_text_message(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    if message.chat.type != ChatType.PRIVATE:
-        replied = message.reply_to_message
-        if not (replied and replied.from_user and replied.from_user.id == context.bot.id):
-            return
+    if message.chat.type != ChatType.PRIVATE and not _replies_to_bot(message, context.bot.id):
+        return
     await message.reply_text(texts.NON_TEXT)
 
 
