@@ -193,6 +193,11 @@ def _load_matcher(args: argparse.Namespace) -> Matcher:
     return Matcher(require_knowledge(args.knowledge or default_knowledge_dir()))
 
 
+def _matcher_task(args: argparse.Namespace) -> asyncio.Task[Matcher]:
+    """Load the knowledge base in a thread: SQLite reads the log meanwhile."""
+    return asyncio.create_task(asyncio.to_thread(_load_matcher, args))
+
+
 def _write_file(path: Path, text: str) -> None:
     """Write atomically (a reader never sees half a file)."""
     folder = path.parent if str(path.parent) else Path(".")
@@ -259,8 +264,9 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
         period = _period(args, now)
 
         async def body(storage: Storage, _: datetime) -> int:
-            matcher = _load_matcher(args)
-            report = await unanswered_clusters(storage, matcher, period, limit=args.limit)
+            report = await unanswered_clusters(
+                storage, _matcher_task(args), period, limit=args.limit
+            )
             if args.json:
                 sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
                 sys.stdout.write("\n")
@@ -286,9 +292,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             raise UsageError(f"--min-score must be between 0 and 1, got {min_score}")
 
         async def body(storage: Storage, _: datetime) -> int:
-            matcher = _load_matcher(args)
+            matcher = _matcher_task(args)
             report = await unanswered_clusters(storage, matcher, period, limit=args.limit)
-            text = suggest_yaml(report, matcher.kb, min_score=min_score)
+            text = suggest_yaml(report, (await matcher).kb, min_score=min_score)
             if args.out is None:
                 sys.stdout.write(text)
             else:
@@ -334,9 +340,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         period = _period(args, now)
 
         async def body(storage: Storage, now: datetime) -> int:
-            # The knowledge base loads in a thread while SQLite reads the statistics.
-            matcher = asyncio.create_task(asyncio.to_thread(_load_matcher, args))
-            page = await build_report(storage, matcher, period, now=now, clusters=args.clusters)
+            page = await build_report(
+                storage, _matcher_task(args), period, now=now, clusters=args.clusters
+            )
             _write_file(args.out, page)
             print(f"wrote {args.out} ({len(page.encode()) // 1024} KiB)")
             return EXIT_OK

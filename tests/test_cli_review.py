@@ -415,3 +415,13 @@ def test_bad_arguments(db: Path, capsys: Capture, args: list[str], message: str)
 def test_bad_status_beats_missing_database(tmp_path: Path, capsys: Capture) -> None:
     code, _, err = run(capsys, "list", "--status", "x", "--db", str(tmp_path / "none"))
     assert code == EXIT_USAGE and "unknown --status" in err
+
+
+@pytest.mark.parametrize("command", [["unanswered"], ["suggest"], ["report", "--out", "r.html"]])
+def test_unusable_knowledge_base(
+    db: Path, capsys: Capture, tmp_path: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "no-knowledge"
+    code = main(["--knowledge", str(missing), "logs", *command, "--db", str(db)])
+    err = capsys.readouterr().err
+    assert code == EXIT_INVALID and "folder not found" in err

@@ -161,20 +161,29 @@ def test_cluster_sets_prefix_filter_matches_brute_force() -> None:
 # --------------------------------------------------------------------------- storage queries
 
 
-async def test_migration_v3_indexes(log: Storage) -> None:
+def _plan(conn: sqlite3.Connection, sql: str) -> str:
+    return " ".join(str(row[3]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+
+
+async def test_review_indexes(log: Storage) -> None:
     with closing(sqlite3.connect(log.path)) as conn:
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) >= 3
-        plan = " ".join(
-            str(row[3])
-            for row in conn.execute(
-                "EXPLAIN QUERY PLAN SELECT substr(time, 1, 13), status, COUNT(*) FROM queries "
-                "INDEXED BY queries_hour_status GROUP BY substr(time, 1, 13), status"
-            )
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) >= 4
+        hours = _plan(
+            conn,
+            "SELECT substr(time, 1, 13), status, COUNT(*) FROM queries "
+            "INDEXED BY queries_hour_status GROUP BY substr(time, 1, 13), status",
+        )
+        texts = _plan(
+            conn,
+            "SELECT text, COUNT(*) FROM queries INDEXED BY queries_unanswered_text "
+            "WHERE status IN ('ambiguous', 'no_match') GROUP BY text",
         )
     assert {"queries_hour_status", "queries_user_time", "events_time"} <= names
     assert "events_kind_time" not in names and "queries_status_time" not in names
-    assert "COVERING INDEX queries_hour_status" in plan and "TEMP B-TREE" not in plan
+    # both groupings read an index in order: no sort of a million rows
+    assert "COVERING INDEX queries_hour_status" in hours and "TEMP B-TREE" not in hours
+    assert "COVERING INDEX queries_unanswered_text" in texts and "TEMP B-TREE" not in texts
 
 
 async def test_hourly_counts_and_period_bounds(log: Storage) -> None:
@@ -223,6 +232,16 @@ async def test_unanswered_texts_most_asked_first(log: Storage) -> None:
     assert texts[1].no_match == 0
     everything = [t async for t in log.iter_unanswered_texts()]
     assert sum(t.count for t in everything) == 12 and len(everything) == 10
+    # a short period reads its own range, a long one the text index: the same answers
+    short = [t async for t in log.iter_unanswered_texts(at("2026-11-06T00:00"))]
+    assert [(t.text, t.count) for t in short] == [
+        ("Gaji PNS berapa ya", 1),
+        ("formasi cpns kpn buka", 1),
+    ]
+    middle = [t async for t in log.iter_unanswered_texts(at("2026-11-05T00:00"), limit=2)]
+    assert [(t.text, t.count) for t in middle] == [(NASTY, 1), ("Gaji PNS berapa ya", 1)]
+    long = [t async for t in log.iter_unanswered_texts(at("2026-11-01T00:00"))]
+    assert long == everything
 
 
 # --------------------------------------------------------------------------- statistics
