@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.review import PERIOD_HELP, Period, PeriodError, parse_moment
+from bot.report_html import REPORT_MAX_TEXTS, TOP_CLUSTERS
+from bot.review import DEFAULT_MAX_TEXTS, PERIOD_HELP, Period, PeriodError, parse_moment
 from bot.storage import STATUSES
 
 if TYPE_CHECKING:
@@ -84,11 +85,23 @@ def add_logs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "unanswered", "ambiguous and no-match questions, clustered, with the nearest entry", "30d"
     )
     una.add_argument("--limit", type=int, default=20, help="clusters shown (default 20)")
+    una.add_argument(
+        "--max-texts",
+        type=int,
+        default=DEFAULT_MAX_TEXTS,
+        help=f"distinct texts clustered, the most asked (default {DEFAULT_MAX_TEXTS})",
+    )
     una.add_argument("--json", action="store_true", help="one JSON object")
     una.set_defaults(func=cmd_unanswered)
 
     sug = command("suggest", "YAML snippets for the knowledge base, one per cluster", "30d")
     sug.add_argument("--limit", type=int, default=20, help="clusters (default 20)")
+    sug.add_argument(
+        "--max-texts",
+        type=int,
+        default=DEFAULT_MAX_TEXTS,
+        help=f"distinct texts clustered, the most asked (default {DEFAULT_MAX_TEXTS})",
+    )
     sug.add_argument(
         "--min-score",
         type=float,
@@ -106,7 +119,15 @@ def add_logs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     rep = command("report", "one self-contained HTML page with charts and tables")
     rep.add_argument("--out", type=Path, required=True, metavar="FILE.html")
-    rep.add_argument("--clusters", type=int, default=15, help="unanswered clusters shown")
+    rep.add_argument(
+        "--clusters", type=int, default=TOP_CLUSTERS, help="unanswered clusters shown (15)"
+    )
+    rep.add_argument(
+        "--max-texts",
+        type=int,
+        default=REPORT_MAX_TEXTS,
+        help=f"distinct texts clustered, the most asked (default {REPORT_MAX_TEXTS})",
+    )
     rep.set_defaults(func=cmd_report)
 
     pur = command("purge", "retention: delete questions and events older than a cut-off")
@@ -261,11 +282,12 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
 
     def prepare(now: datetime) -> Body:
         _non_negative(args.limit, "--limit")
+        _non_negative(args.max_texts, "--max-texts")
         period = _period(args, now)
 
         async def body(storage: Storage, _: datetime) -> int:
             report = await unanswered_clusters(
-                storage, _matcher_task(args), period, limit=args.limit
+                storage, _matcher_task(args), period, limit=args.limit, max_texts=args.max_texts
             )
             if args.json:
                 sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
@@ -286,6 +308,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
     def prepare(now: datetime) -> Body:
         _non_negative(args.limit, "--limit")
+        _non_negative(args.max_texts, "--max-texts")
         period = _period(args, now)
         min_score = DEFAULT_MIN_SCORE if args.min_score is None else args.min_score
         if not 0 <= min_score <= 1:
@@ -293,7 +316,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
         async def body(storage: Storage, _: datetime) -> int:
             matcher = _matcher_task(args)
-            report = await unanswered_clusters(storage, matcher, period, limit=args.limit)
+            report = await unanswered_clusters(
+                storage, matcher, period, limit=args.limit, max_texts=args.max_texts
+            )
             text = suggest_yaml(report, (await matcher).kb, min_score=min_score)
             if args.out is None:
                 sys.stdout.write(text)
@@ -337,11 +362,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     def prepare(now: datetime) -> Body:
         _non_negative(args.clusters, "--clusters")
+        _non_negative(args.max_texts, "--max-texts")
         period = _period(args, now)
 
         async def body(storage: Storage, now: datetime) -> int:
             page = await build_report(
-                storage, _matcher_task(args), period, now=now, clusters=args.clusters
+                storage,
+                _matcher_task(args),
+                period,
+                now=now,
+                clusters=args.clusters,
+                max_texts=args.max_texts,
             )
             _write_file(args.out, page)
             print(f"wrote {args.out} ({len(page.encode()) // 1024} KiB)")

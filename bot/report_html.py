@@ -33,6 +33,8 @@ RATE_COLOR: Final = "#1565c0"
 MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 WIDTH: Final = 960  # SVG user units; the charts scale to the page width
 TOP_CLUSTERS: Final = 15
+# The report shows the biggest clusters only, which the most asked texts already form.
+REPORT_MAX_TEXTS: Final = 2000
 MAX_DAILY_BARS: Final = 400  # beyond this, the time chart shows weeks
 
 _CSS: Final = """
@@ -102,6 +104,7 @@ async def build_report(
     *,
     now: datetime,
     clusters: int = TOP_CLUSTERS,
+    max_texts: int = REPORT_MAX_TEXTS,
 ) -> str:
     """Read the period's statistics and clusters and render the page.
 
@@ -112,7 +115,7 @@ async def build_report(
     try:
         stats, report = await asyncio.gather(
             compute_stats(storage, period, now=now),
-            unanswered_clusters(storage, pending, period, limit=clusters),
+            unanswered_clusters(storage, pending, period, limit=clusters, max_texts=max_texts),
         )
     finally:
         if isinstance(pending, asyncio.Future) and not pending.done():

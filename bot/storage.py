@@ -747,7 +747,8 @@ class Storage:
             "GROUP BY substr(time, 1, 13), status ORDER BY substr(time, 1, 13), status",
             [*hour_params, *params],
         ) as cursor:
-            return [(str(h), str(s), int(n)) async for h, s, n in cursor]
+            rows = await cursor.fetchall()  # one round trip (see _stream_texts)
+        return [(str(h), str(s), int(n)) for h, s, n in rows]
 
     async def distinct_users(
         self, since: datetime | None = None, until: datetime | None = None
@@ -786,7 +787,8 @@ class Storage:
             "GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
             [status, *params, -1 if limit is None else limit],
         ) as cursor:
-            return [(str(entry), int(n)) async for entry, n in cursor]
+            rows = await cursor.fetchall()
+        return [(str(entry), int(n)) for entry, n in rows]
 
     async def feedback_by_entry(
         self, since: datetime | None = None, until: datetime | None = None
@@ -805,10 +807,10 @@ class Storage:
             "GROUP BY entry ORDER BY entry IS NULL, entry",
             params,
         ) as cursor:
-            return [
-                (None if entry is None else str(entry), int(up), int(down))
-                async for entry, up, down in cursor
-            ]
+            rows = await cursor.fetchall()
+        return [
+            (None if entry is None else str(entry), int(up), int(down)) for entry, up, down in rows
+        ]
 
     async def unanswered_count(
         self, since: datetime | None = None, until: datetime | None = None
@@ -854,15 +856,19 @@ class Storage:
             f"WHERE status IN ('ambiguous', 'no_match'){where} "
             "GROUP BY text ORDER BY n DESC, text LIMIT ?"
         )
+        # fetchall: the rows (at most ``limit``) come back in one round trip to the reader
+        # thread rather than in chunks, each of which waits for the GIL when another thread
+        # (the knowledge base loading) is busy in Python.
         async with self._reader.execute(sql, [*params, limit]) as cursor:
-            async for text, n, no_match, first, last in cursor:
-                yield TextCount(
-                    text=str(text),
-                    count=int(n),
-                    no_match=int(no_match),
-                    first=parse_time(str(first)),
-                    last=parse_time(str(last)),
-                )
+            rows = await cursor.fetchall()
+        for text, n, no_match, first, last in rows:
+            yield TextCount(
+                text=str(text),
+                count=int(n),
+                no_match=int(no_match),
+                first=parse_time(str(first)),
+                last=parse_time(str(last)),
+            )
 
     async def purge(self, before: datetime, *, batch_size: int = 5000) -> PurgeCounts:
         """Retention: delete what is older than ``before`` and return the counts.

@@ -191,6 +191,11 @@ def test_unanswered_json(db: Path, capsys: Capture) -> None:
         run(capsys, "unanswered", "--json", "--since", "2026-11-06", "--db", str(db))[1]
     )
     assert period["total"] == 2 and [c["size"] for c in period["clusters"]] == [1, 1]
+    capped = json.loads(
+        run(capsys, "unanswered", "--json", "--since", "2026-11-01", "--max-texts", "2",
+            "--db", str(db))[1]
+    )  # fmt: skip
+    assert capped["not_clustered_rare_texts"] == 8 and capped["distinct_texts"] == 2
 
 
 # --------------------------------------------------------------------------- suggest
@@ -400,6 +405,7 @@ def test_missing_database_from_environment(
         (["list", "--limit", "-1"], "--limit must be 0 or more"),
         (["list", "--since", "2026-11-05", "--until", "2026-11-01"], "must be before"),
         (["unanswered", "--limit", "-3"], "--limit must be 0 or more"),
+        (["report", "--out", "r.html", "--max-texts", "-1"], "--max-texts must be 0 or more"),
         (["suggest", "--min-score", "2"], "--min-score must be between 0 and 1"),
         (["stats", "--since", "2026-02-30"], "--since: '2026-02-30' is not a valid date"),
         (["purge", "--older-than", "half a year"], "--older-than: cannot read"),
