@@ -247,7 +247,7 @@ def _time_chart(buckets: Sequence[_Bucket]) -> str:
         out.append(_line(left, y, left + plot_w, y, "#e6eaee"))
         out.append(_text(left - 6, y + 4, _n(round(peak * i / 2)), anchor="end"))
         out.append(_text(left + plot_w + 6, y + 4, f"{50 * i}%", anchor="start", fill=RATE_COLOR))
-    points: list[str] = []
+    lines: list[list[str]] = [[]]  # the rate line, broken where a day has no questions
     for index, b in enumerate(buckets):
         x = left + index * step + (step - bar_w) / 2
         y = top + plot_h
@@ -267,16 +267,20 @@ def _time_chart(buckets: Sequence[_Bucket]) -> str:
                 y -= h
                 out.append(_rect(x, y, bar_w, h, COLORS[status]))
         out.append("</g>")
-        if b.rate is not None:
-            points.append(f"{x + bar_w / 2:.1f},{top + plot_h - plot_h * b.rate:.1f}")
-    if len(points) > 1:
-        out.append(
-            f'<polyline points="{" ".join(points)}" fill="none" stroke="{RATE_COLOR}" '
-            'stroke-width="1.6" stroke-linejoin="round"/>'
-        )
-    elif points:
-        cx, cy = points[0].split(",")
-        out.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{RATE_COLOR}"/>')
+        if b.rate is None:
+            if lines[-1]:
+                lines.append([])
+        else:
+            lines[-1].append(f"{x + bar_w / 2:.1f},{top + plot_h - plot_h * b.rate:.1f}")
+    for points in lines:
+        if len(points) > 1:
+            out.append(
+                f'<polyline points="{" ".join(points)}" fill="none" stroke="{RATE_COLOR}" '
+                'stroke-width="1.6" stroke-linejoin="round"/>'
+            )
+        elif points:
+            cx, cy = points[0].split(",")
+            out.append(f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="{RATE_COLOR}"/>')
     out.extend(_time_labels(buckets, left, step, top + plot_h + 18))
     out.append(_line(left, top + plot_h, left + plot_w, top + plot_h, "#9aa5b1"))
     out.append("</svg>")
