@@ -95,16 +95,22 @@ class KnowledgeError(Exception):
 
 
 def require_knowledge(path: str | Path) -> KnowledgeBase:
-    """Load the knowledge base or raise ``KnowledgeError`` listing every error."""
-    result = load_knowledge(path)
+    """Load the knowledge base or raise ``KnowledgeError`` listing every error.
+
+    Skips the pairwise near-duplicate search, which only produces warnings and is the
+    slowest check: ``netral validate`` and ``/reload`` run it.
+    """
+    result = load_knowledge(path, near_duplicates=False)
     if result.kb is None:
         raise KnowledgeError(result.errors)
     return result.kb
 
 
-def load_knowledge(path: str | Path, normalizer: Normalizer | None = None) -> LoadResult:
+def load_knowledge(
+    path: str | Path, normalizer: Normalizer | None = None, *, near_duplicates: bool = True
+) -> LoadResult:
     """Read every YAML file in ``path`` and validate it; never raises for bad content."""
-    v = _Validator(Path(path))
+    v = _Validator(Path(path), near_duplicates=near_duplicates)
     kb = v.run(normalizer)
     return LoadResult(
         kb if not any(p.level == "error" for p in v.problems) else None, tuple(v.problems)
@@ -125,8 +131,9 @@ class _Located:
 
 
 class _Validator:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, near_duplicates: bool = True) -> None:
         self.root = root
+        self.near_duplicates = near_duplicates
         self.problems: list[Problem] = []
 
     def error(self, file: str, line: int | None, entry_id: str | None, msg: str) -> None:
@@ -445,6 +452,8 @@ class _Validator:
                     continue
                 owner[key] = (eid, q)
                 keyed.append((key, eid, q, loc))
+        if not self.near_duplicates:
+            return
         for i, (key, eid, q, loc) in enumerate(keyed):
             for key2, eid2, q2, _ in keyed[i + 1 :]:
                 if eid2 != eid and fuzz.token_sort_ratio(key, key2) >= NEAR_DUPLICATE:

@@ -179,6 +179,12 @@ class Matcher:
             weighted.append(replace(item, phrasings=tuple(phrasings)))
         self._entries = tuple(weighted)
         self._phrasing_texts = texts
+        postings: dict[str, list[int]] = {}
+        for item in self._entries:
+            for p in item.phrasings:
+                for token in p.tokens:
+                    postings.setdefault(token, []).append(p.index)
+        self._postings = {t: tuple(ix) for t, ix in postings.items()}
         self._unknown_idf = _bm25_idf(n, weights.unknown_df)
         self._unknown_word_idf = _bm25_idf(n, weights.unknown_word_df)
         self._offtopic_idf = weights.offtopic_factor * _bm25_idf(n, 1)
@@ -331,6 +337,12 @@ class Matcher:
             fuzzy[index] = similarity
         query_side = w.query_side * query_weight
         phrasing_side = 1 - w.query_side
+        # Matched weight per phrasing, through the inverted index: only phrasings that share
+        # a word with the question are touched.
+        matched: dict[int, float] = {}
+        for token in query_set:
+            for index in self._postings.get(token, ()):
+                matched[index] = matched.get(index, 0.0) + weight[token]
         out: list[Candidate] = []
         for item in self._entries:
             known = query_set & item.vocabulary
@@ -338,16 +350,15 @@ class Matcher:
                 continue
             cover = sum(weight[t] for t in known) / query_weight
             best_phrase = 0.0
-            best_fuzzy = 0.0
             best_text = item.entry.canonical_question
             for p in item.phrasings:
-                shared = known & p.tokens
-                if shared:
-                    matched = sum(weight[t] for t in shared)
-                    overlap = matched / (query_side + phrasing_side * p.weight)
+                shared = matched.get(p.index)
+                if shared is not None:
+                    overlap = shared / (query_side + phrasing_side * p.weight)
                     if overlap > best_phrase:
                         best_phrase, best_text = overlap, p.original
-                best_fuzzy = max(best_fuzzy, float(fuzzy[p.index]) / 100)
+            first, last = item.phrasings[0].index, item.phrasings[-1].index
+            best_fuzzy = max(fuzzy[first : last + 1], default=0.0) / 100
             score = w.phrase * best_phrase + w.cover * cover + w.fuzzy * best_fuzzy
             out.append(Candidate(item.entry, score, best_phrase, cover, best_fuzzy, best_text))
         # Ties are broken by id so that results never depend on dict or file order.
