@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_eval)
 
     chat = sub.add_parser("chat", help="interactive console over the bot's engine (no token)")
+    chat.add_argument(
+        "--no-log",
+        action="store_true",
+        help="do not write the questions to the query log ($NETRAL_DB)",
+    )
     chat.set_defaults(func=cmd_chat)
 
     val = sub.add_parser("validate", help="check the knowledge base; non-zero exit on errors")
@@ -209,12 +214,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """Interactive console: the bot's answers without Telegram."""
+    """Interactive console: the bot's answers without Telegram, logged like the bot's."""
     engine = _engine(args)
-    return run_console(engine, sys.stdin, sys.stdout)
+    if args.no_log:
+        return run_console(engine, sys.stdin, sys.stdout)
+    from bot.console_log import ConsoleLog
+    from bot.settings import Settings
+
+    with ConsoleLog.open(Settings.from_env().db_path) as log:
+        return run_console(engine, sys.stdin, sys.stdout, on_answer=log.record)
 
 
-def run_console(engine: Engine, stdin: TextIO, out: TextIO) -> int:
+def run_console(
+    engine: Engine,
+    stdin: TextIO,
+    out: TextIO,
+    on_answer: Callable[[str, Answer, float], None] | None = None,
+) -> int:
     """Read questions until 'keluar' or end of input; numbers pick an offered button."""
     interactive = stdin.isatty()
     out.write(
@@ -253,7 +269,11 @@ def run_console(engine: Engine, stdin: TextIO, out: TextIO) -> int:
             if reply is None:
                 continue
         else:
-            reply = engine.ask(text).reply
+            started = time.perf_counter()
+            answer = engine.ask(text)
+            reply = answer.reply
+            if on_answer is not None:
+                on_answer(text, answer, time.perf_counter() - started)
         choices = reply.flat_buttons()
         out.write("\n" + format_reply(reply, choices) + "\n")
         out.flush()

@@ -165,3 +165,48 @@ def test_module_entry_point_reads_stdin_in_one_process() -> None:
     assert proc.returncode == 0, proc.stderr
     statuses = [json.loads(x)["status"] for x in proc.stdout.splitlines()]
     assert statuses == ["answered", "no_match"]
+
+
+def test_chat_logs_questions_to_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from bot.storage import open_storage
+
+    db = tmp_path / "data" / "log.sqlite3"
+    monkeypatch.setenv("NETRAL_DB", str(db))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("pns ikut kampanye\nresep rendang\nkeluar\n"))
+    assert main([*KB, "chat"]) == EXIT_OK
+    capsys.readouterr()
+
+    async def rows() -> list[tuple[str, str, str]]:
+        async with await open_storage(db) as storage:
+            return [(r.chat_type, r.status, r.text) async for r in storage.iter_queries()]
+
+    assert asyncio.run(rows()) == [
+        ("console", "answered", "pns ikut kampanye"),
+        ("console", "no_match", "resep rendang"),
+    ]
+
+
+def test_chat_without_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "log.sqlite3"
+    monkeypatch.setenv("NETRAL_DB", str(db))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("pns ikut kampanye\n"))
+    assert main([*KB, "chat", "--no-log"]) == EXIT_OK
+    assert not db.exists()
+
+
+def test_chat_survives_an_unwritable_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("NETRAL_DB", str(blocker / "sub" / "log.sqlite3"))  # parent is a file
+    monkeypatch.setattr(sys, "stdin", io.StringIO("pns ikut kampanye\n"))
+    assert main([*KB, "chat"]) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert "DILARANG" in out and "log pertanyaan tidak dapat dibuka" in err

@@ -21,17 +21,15 @@ from telegram.error import BadRequest, TelegramError
 from bot.core.engine import MAX_QUESTION_CHARS, Answer
 from bot.core.render import Reply, render_entry, split_message
 from bot.knowledge import load_knowledge
+from bot.records import question_record
 from bot.report_html import build_report
 from bot.reports import LAPORAN_USAGE, format_clusters_html, format_stats_html, report_caption
 from bot.review import Period, PeriodError, compute_stats, parse_moment, unanswered_clusters
-from bot.storage import EventRecord, QueryRecord, new_qid
+from bot.storage import EventRecord, new_qid
 from bot.tg import keyboards, texts
 from bot.tg.state import BotServices, Context
 
 _LOG = logging.getLogger(__name__)
-
-# Text kept in the query log for one question: enough to review, bounded for the database.
-MAX_LOGGED_CHARS = 2000
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -102,22 +100,15 @@ def _log_question(
 ) -> None:
     if services.writer is None:
         return
-    result = answer.result
     services.writer.submit(
-        QueryRecord(
-            qid=qid,
-            time=datetime.now(UTC),
+        question_record(
+            text,
+            answer,
             chat_type=_chat_type(update),
             user_key=_user_key(services, update),
-            text=text[:MAX_LOGGED_CHARS],
-            status=result.status,
-            entry_id=result.entry.id if result.entry else None,
-            score=round(result.score, 4),
-            suggestions=tuple(c.entry.id for c in result.candidates)
-            if result.status == "ambiguous"
-            else (),
-            elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
             source=source,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            qid=qid,
         )
     )
 
