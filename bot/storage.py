@@ -599,13 +599,17 @@ class Storage:
         )
 
     async def mark_update_done(self, update_id: int) -> None:
+        """Mark an update answered and drop its payload: a raw update holds the user's id
+        and name, which the log must not keep once the update no longer needs recovery."""
         await self._write(
-            "UPDATE updates SET state = 'done', error = NULL WHERE update_id = ?", (update_id,)
+            "UPDATE updates SET state = 'done', error = NULL, payload = '' WHERE update_id = ?",
+            (update_id,),
         )
 
     async def mark_update_failed(self, update_id: int, error: str) -> None:
+        """Give an update up; its payload is dropped for the same reason as when done."""
         await self._write(
-            "UPDATE updates SET state = 'failed', error = ? WHERE update_id = ?",
+            "UPDATE updates SET state = 'failed', error = ?, payload = '' WHERE update_id = ?",
             (error, update_id),
         )
 

@@ -704,3 +704,17 @@ async def test_reports_on_a_million_rows(tmp_path: Path) -> None:
     print(f"stats {t_stats:.3f}s unanswered {t_unanswered:.3f}s iter {t_iter:.3f}s ({recent})")
     assert stats.total == 1_000_000 and len(latest) == 20
     assert t_stats < 3 and t_unanswered < 3 and t_iter < 3
+
+
+async def test_answered_updates_keep_no_personal_data(tmp_path: Path) -> None:
+    payload = '{"message": {"from": {"id": 987654321, "first_name": "Budi"}}}'
+    async with await open_storage(tmp_path / "inbox.sqlite3") as storage:
+        await storage.save_updates([(1, payload), (2, payload), (3, payload)])
+        await storage.mark_update_done(1)
+        await storage.mark_update_failed(2, "boom")
+        assert [u for u, _, _ in await storage.pending_updates()] == [3]
+        await storage.close()
+    raw = (tmp_path / "inbox.sqlite3").read_bytes()
+    wal = tmp_path / "inbox.sqlite3-wal"
+    data = raw + (wal.read_bytes() if wal.exists() else b"")
+    assert data.count(b"987654321") <= 1  # only the still-pending update 3 keeps it
