@@ -122,6 +122,7 @@ def test_margin_blocks_close_calls(kb: KnowledgeBase) -> None:
         ("kampnaye", "kampanye"),
         ("partei", "partai"),
         ("tiwbbon", "twibbon"),
+        ("pemengan", "pemenang"),  # Sastrawi alone would strip it to "kan"
         ("kabar", "kabar"),
         ("melahirkan", "melahirkan"),
         ("main", "main"),

@@ -129,7 +129,12 @@ class Normalizer:
     def is_real_word(self, word: str) -> bool:
         """True for a dictionary word or a regular derivation of one ("melahirkan"): such a
         word is never "corrected" into a similar-looking one ("melaporkan")."""
-        return self._in_dictionary(word) or self._stem(word) != word
+        if self._in_dictionary(word):
+            return True
+        # A derivation counts when it leads to a real root of some length: Sastrawi also
+        # strips "affixes" off misspellings and leaves a scrap ("pemengan" -> "kan").
+        stem = self._stem(word)
+        return stem != word and len(stem) >= 4 and self._in_dictionary(stem)
 
     def is_stopword(self, word: str) -> bool:
         """True for words that carry no meaning in a question."""
