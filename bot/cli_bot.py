@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.core.models import KnowledgeBase
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -55,35 +60,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     if args.knowledge:
-        settings = Settings(**{**_fields(settings), "knowledge_dir": args.knowledge})
+        settings = dataclasses.replace(settings, knowledge_dir=args.knowledge)
     from bot.knowledge import require_knowledge
     from bot.logconfig import configure_logging
 
     configure_logging(settings.log_level, settings.token)
     kb = require_knowledge(settings.knowledge_dir)
-    import os
-
-    secret = args.secret_token or os.environ.get("NETRAL_WEBHOOK_SECRET") or None
+    secret = args.secret_token or settings.webhook_secret
     return asyncio.run(_run(settings, kb, args.webhook, args.listen, args.port, secret))
 
 
-def _fields(settings: Settings) -> dict[str, object]:
-    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
-
-
 async def _run(
-    settings: Settings, kb: object, webhook: str | None, listen: str, port: int, secret: str | None
+    settings: Settings,
+    kb: KnowledgeBase,
+    webhook: str | None,
+    listen: str,
+    port: int,
+    secret: str | None,
 ) -> int:
     import logging
 
     from telegram.error import InvalidToken
 
     from bot.core.engine import Engine
-    from bot.core.models import KnowledgeBase
     from bot.storage import LogWriter, open_storage
     from bot.tg.app import build_application, serve
 
-    assert isinstance(kb, KnowledgeBase)
     log = logging.getLogger("bot")
     storage = await open_storage(settings.db_path)
     writer = LogWriter(storage)

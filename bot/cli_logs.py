@@ -235,6 +235,14 @@ def _write_file(path: Path, text: str) -> None:
         raise
 
 
+def _print_json_or_text(as_json: bool, data: Callable[[], object], text: Callable[[], str]) -> None:
+    """Write ``data()`` as indented JSON, or ``text()`` as it is."""
+    if as_json:
+        sys.stdout.write(json.dumps(data(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(text())
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -289,11 +297,7 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
             report = await unanswered_clusters(
                 storage, _matcher_task(args), period, limit=args.limit, max_texts=args.max_texts
             )
-            if args.json:
-                sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-                sys.stdout.write("\n")
-            else:
-                sys.stdout.write(format_clusters_text(report))
+            _print_json_or_text(args.json, report.to_json, lambda: format_clusters_text(report))
             return EXIT_OK
 
         return body
@@ -344,11 +348,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
         async def body(storage: Storage, now: datetime) -> int:
             stats = await compute_stats(storage, period, now=now, top=args.top)
-            if args.json:
-                sys.stdout.write(json.dumps(stats.to_json(), ensure_ascii=False, indent=2))
-                sys.stdout.write("\n")
-            else:
-                sys.stdout.write(format_stats_text(stats, days=args.days))
+            _print_json_or_text(
+                args.json, stats.to_json, lambda: format_stats_text(stats, days=args.days)
+            )
             return EXIT_OK
 
         return body

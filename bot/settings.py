@@ -26,6 +26,7 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     knowledge_dir: Path = Path("knowledge")
     log_level: str = "INFO"
+    webhook_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +53,7 @@ class Settings:
             admin_ids=frozenset(admins),
             knowledge_dir=Path(env.get("NETRAL_KNOWLEDGE_DIR", "").strip() or "knowledge"),
             log_level=level,
+            webhook_secret=env.get("NETRAL_WEBHOOK_SECRET", "").strip() or None,
         )
 
     def __str__(self) -> str:

@@ -31,6 +31,7 @@ def test_reads_every_variable() -> None:
             "NETRAL_ADMIN_IDS": "11, 22;33,,",
             "NETRAL_KNOWLEDGE_DIR": "/kb",
             "NETRAL_LOG_LEVEL": "debug",
+            "NETRAL_WEBHOOK_SECRET": "s3cret",
         }
     )
     assert s.token == TOKEN
@@ -38,6 +39,7 @@ def test_reads_every_variable() -> None:
     assert s.db_path == Path("/data/x.sqlite3")
     assert s.admin_ids == frozenset({11, 22, 33})
     assert s.knowledge_dir == Path("/kb") and s.log_level == "DEBUG"
+    assert s.webhook_secret == "s3cret" and "s3cret" not in repr(s)
 
 
 def test_frozen() -> None:
