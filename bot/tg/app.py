@@ -83,8 +83,7 @@ def build_application(
     """The configured application; nothing is contacted until it is initialised."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    services = BotServices(settings=settings, engine=engine, storage=storage, writer=writer)
-    processor = ChatOrderedProcessor(services)
+    processor = ChatOrderedProcessor()
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -103,15 +102,12 @@ def build_application(
         base = settings.api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
     app: NetralApp = builder.build()  # type: ignore[assignment]
-    # PTB created an empty BotServices; fill it with ours, field by field.
-    for name in services.__dataclass_fields__:
-        setattr(app.bot_data, name, getattr(services, name))
-    processor._services = app.bot_data  # the processor and handlers share one object
-
-    async def requeue(update: Update) -> None:
-        await app.update_queue.put(update)
-
-    processor.requeue = requeue
+    # PTB creates bot_data from ContextTypes (an empty BotServices): fill it in, and let the
+    # processor share that one object with the handlers.
+    services = app.bot_data
+    services.settings, services.engine = settings, engine
+    services.storage, services.writer = storage, writer
+    processor.bind(services, app.update_queue.put)
     app.add_handlers(_handlers())
     app.add_error_handler(handlers.on_error)
     return app

@@ -44,13 +44,19 @@ def chat_key(update: object) -> object:
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Per-chat ordering, cross-chat concurrency, and the inbox journal."""
 
-    def __init__(self, services: BotServices, max_concurrent_updates: int = 64) -> None:
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(_UNBOUNDED)
         self._slots = asyncio.Semaphore(max_concurrent_updates)
-        self._services = services
+        self._services = BotServices()
         self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
         self.requeue: Callable[[Update], Awaitable[None]] | None = None
         self._retry_tasks: set[asyncio.Task[None]] = set()
+
+    def bind(self, services: BotServices, requeue: Callable[[Update], Awaitable[None]]) -> None:
+        """Share the application's services (the processor is built before the application
+        that owns them) and say how a failed update goes back into the queue."""
+        self._services = services
+        self.requeue = requeue
 
     async def initialize(self) -> None:
         """Nothing to set up."""
