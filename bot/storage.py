@@ -261,24 +261,6 @@ def _describe(record: LogRecord) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Stats:
-    """Aggregate counts for ``/stats``; days are UTC days."""
-
-    today: int
-    last_7_days: int  # today and the six UTC days before it
-    total: int
-    by_status: dict[str, int]  # all time, every status present (0 if none)
-    top_entries: list[tuple[str, int]]  # (entry_id, count), answered only, at most 5
-    feedback_up: int
-    feedback_down: int
-
-    def share(self, status: str) -> float:
-        """Fraction of all questions with this status (0.0 when nothing is logged)."""
-        _check_status(status)
-        return self.by_status[status] / self.total if self.total else 0.0
-
-
-@dataclass(frozen=True, slots=True)
 class TextCount:
     """One distinct question text of a period with how often, and when, it was asked."""
 
@@ -632,55 +614,6 @@ class Storage:
         )
 
     # ---------------------------------------------------------------- reports
-
-    async def stats(self, now: datetime) -> Stats:
-        """Counts for ``/stats``: today and the last 7 UTC days, all time, by status."""
-        _require_aware(now, "now")
-        today_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        tomorrow = format_time(today_start + timedelta(days=1))
-        week_start = format_time(today_start - timedelta(days=6))
-        async with self._reader.execute(
-            "SELECT "
-            "(SELECT COUNT(*) FROM queries WHERE time >= ? AND time < ?), "
-            "(SELECT COUNT(*) FROM queries WHERE time >= ? AND time < ?), "
-            "(SELECT COUNT(*) FROM events WHERE kind = 'feedback_up'), "
-            "(SELECT COUNT(*) FROM events WHERE kind = 'feedback_down')",
-            (format_time(today_start), tomorrow, week_start, tomorrow),
-        ) as cursor:
-            counts = await cursor.fetchone()
-        assert counts is not None
-        by_status = dict.fromkeys(STATUSES, 0)
-        async with self._reader.execute(
-            "SELECT status, COUNT(*) FROM queries GROUP BY status"
-        ) as cursor:
-            async for status, count in cursor:
-                by_status[str(status)] = int(count)
-        async with self._reader.execute(
-            "SELECT entry_id, COUNT(*) AS n FROM queries "
-            "WHERE status = 'answered' GROUP BY entry_id HAVING entry_id IS NOT NULL "
-            "ORDER BY n DESC, entry_id LIMIT 5"
-        ) as cursor:
-            top = [(str(entry), int(count)) async for entry, count in cursor]
-        return Stats(
-            today=int(counts[0]),
-            last_7_days=int(counts[1]),
-            total=sum(by_status.values()),
-            by_status=by_status,
-            top_entries=top,
-            feedback_up=int(counts[2]),
-            feedback_down=int(counts[3]),
-        )
-
-    async def unanswered(self, limit: int = 10, since: datetime | None = None) -> list[QueryRow]:
-        """Latest ``no_match`` questions (at or after ``since``), newest first."""
-        _check_limit(limit)
-        since_text = "" if since is None else format_time(since)
-        async with self._reader.execute(
-            f"SELECT {_QUERY_COLUMNS} FROM queries "
-            "WHERE status = 'no_match' AND time >= ? ORDER BY time DESC, id DESC LIMIT ?",
-            (since_text, limit),
-        ) as cursor:
-            return [_row_to_query(row) async for row in cursor]
 
     def iter_queries(
         self,

@@ -16,6 +16,7 @@ import pytest
 from bot.core.engine import Answer, Engine
 from bot.core.matcher import DEFAULT_WEIGHTS
 from bot.core.models import KnowledgeBase
+from bot.review import Period, compute_stats
 from bot.storage import QueryRow, Storage, open_storage
 from bot.tg import keyboards, texts
 from tests.botharness import ADMIN_ID, running_bot
@@ -133,7 +134,7 @@ async def test_ambiguous_then_pick_suggestion(
     rows = await logged(db)
     assert rows[0].status == "ambiguous" and len(rows[0].suggestions) >= 1
     async with await open_storage(db) as storage:
-        stats = await storage.stats(rows[0].time)
+        stats = await compute_stats(storage, Period(), now=rows[0].time)
     assert stats.feedback_up == 1
 
 
