@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 
 from bot.core.models import VERDICTS, Category, Entry, KnowledgeBase, LegalBasis, Lexicon
 from bot.core.normalize import Normalizer
+from bot.core.smalltalk import SMALLTALK_FILLER, SMALLTALK_KINDS
 
 LEXICON_FILE: Final = "sinonim.yaml"
 MIN_PHRASINGS: Final = 7  # the canonical question and at least six more
@@ -49,6 +50,7 @@ _LEXICON_FIELDS: Final = {
     "stopwords": False,
     "protected": False,
     "offtopic": False,
+    "sapaan": False,
 }
 
 
@@ -252,7 +254,32 @@ class _Validator:
                 self.error(file, None, None, f"'{key}' must be a list of words")
                 value = []
             words[key] = frozenset(v.strip().lower() for v in value)
-        return Lexicon(synonyms, words["stopwords"], words["protected"], words["offtopic"])
+        return Lexicon(
+            synonyms,
+            words["stopwords"],
+            words["protected"],
+            words["offtopic"],
+            self._smalltalk(file, data.get("sapaan")),
+        )
+
+    def _smalltalk(self, file: str, raw: Any) -> dict[str, frozenset[str]]:
+        """The ``sapaan`` section: small-talk kind -> phrases."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.error(file, None, None, "'sapaan' must map a kind to a list of phrases")
+            return {}
+        out: dict[str, frozenset[str]] = {}
+        for kind, phrases in raw.items():
+            if kind not in SMALLTALK_KINDS and kind != SMALLTALK_FILLER:
+                known = ", ".join((*SMALLTALK_KINDS, SMALLTALK_FILLER))
+                self.error(file, None, None, f"unknown 'sapaan' kind '{kind}' (known: {known})")
+                continue
+            if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+                self.error(file, None, None, f"'sapaan' kind '{kind}' needs a list of phrases")
+                continue
+            out[kind] = frozenset(p.strip().lower() for p in phrases if p.strip())
+        return out
 
     def _category_file(
         self, file: str, data: Any, node: yaml.Node | None, out: list[_Located]

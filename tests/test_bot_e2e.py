@@ -150,6 +150,19 @@ async def test_no_match_is_polite_and_logged(
     assert row.status == "no_match" and row.entry_id is None
 
 
+async def test_thanks_get_a_kind_reply_and_are_not_logged(
+    fake_api: FakeBotAPI, engine: Engine, db: Path
+) -> None:
+    async with running_bot(fake_api, engine, db, KNOWLEDGE):
+        fake_api.add_message("makasih banyak min 🙏", user_id=USER)
+        (msg,) = await fake_api.wait_for_messages(1, chat_id=USER)
+        assert msg["text"].startswith("Sama-sama")
+        fake_api.add_message("resep rendang padang yang enak", user_id=USER)
+        await fake_api.wait_for_messages(2, chat_id=USER)
+    (row,) = await logged(db)  # only the real question
+    assert row.text == "resep rendang padang yang enak"
+
+
 async def test_non_text_and_captions(fake_api: FakeBotAPI, engine: Engine, db: Path) -> None:
     async with running_bot(fake_api, engine, db, KNOWLEDGE):
         fake_api.add_message("", sticker=True, user_id=USER)

@@ -37,7 +37,9 @@ def report(engine: Engine) -> Report:
     cases = load_cases(DATA / "questions.yaml")
     assert len(cases) >= 200
     return evaluate(
-        cases, matcher.match, lambda q: [c.entry.id for c in matcher.rank(matcher.tokens(q))[:3]]
+        cases,
+        lambda q: engine.ask(q).result,
+        lambda q: [c.entry.id for c in matcher.rank(matcher.tokens(q))[:3]],
     )
 
 

@@ -167,6 +167,12 @@ def test_bad_lexicon(kb_dir: Path) -> None:
     assert "synonym 'instagram' needs a list" in only_error(kb_dir)
 
 
+def test_unknown_smalltalk_kind(kb_dir: Path) -> None:
+    path = kb_dir / "sinonim.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "sapaan:\n  pamit: [dadah]\n", "utf-8")
+    assert "unknown 'sapaan' kind 'pamit'" in only_error(kb_dir)
+
+
 def test_missing_folder(tmp_path: Path) -> None:
     result = load_knowledge(tmp_path / "nope")
     assert result.kb is None and "folder not found" in str(result.errors[0])

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, MatchResult, Weights
 from bot.core.models import KnowledgeBase
-from bot.core.render import Reply, render_entry, render_result
+from bot.core.render import Reply, render_entry, render_result, render_smalltalk
+from bot.core.smalltalk import SmallTalk
 
 # Questions are matched on this many characters at most: a pasted essay costs no more
 # than a long question, and the meaning of a question is in its first sentences.
@@ -29,6 +30,9 @@ class Answer:
 
     result: MatchResult
     reply: Reply
+    # The small-talk kind when the message was a greeting, thanks or "ok", not a question:
+    # the result is then no_match and the reply a friendly one; it is not logged.
+    smalltalk: str | None = None
 
 
 class Engine:
@@ -37,10 +41,15 @@ class Engine:
     def __init__(self, kb: KnowledgeBase, weights: Weights = DEFAULT_WEIGHTS) -> None:
         self.kb = kb
         self.matcher = Matcher(kb, weights=weights)
+        self.smalltalk = SmallTalk(kb.lexicon, self.matcher.normalizer)
 
     def ask(self, question: str) -> Answer:
         """Match a question (bounded to its first ``MAX_QUESTION_CHARS``) and render it."""
-        result = self.matcher.match(bounded(question))
+        question = bounded(question)
+        kind = self.smalltalk.kind(question)
+        if kind is not None:
+            return Answer(MatchResult("no_match", question, (), ()), render_smalltalk(kind), kind)
+        result = self.matcher.match(question)
         return Answer(result, render_result(result, self.kb))
 
     def show(self, entry_id: str) -> Reply | None:

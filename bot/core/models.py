@@ -63,6 +63,8 @@ class Lexicon:
     # words that mark a question as outside the bot's subject (salary, recruitment, ...):
     # they weigh heavily against every entry unless the entries themselves use them
     offtopic: frozenset[str] = frozenset()
+    # small-talk kind (salam, terima_kasih, oke) -> the phrases that say it ("makasih")
+    smalltalk: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

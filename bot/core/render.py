@@ -43,6 +43,16 @@ EXAMPLE_QUESTIONS: Final = (
     "Apa sanksi bagi ASN yang tidak netral?",
 )
 
+# Replies to messages that are not questions (see bot/core/smalltalk.py), by kind.
+SMALLTALK_REPLIES: Final = {
+    "salam": (
+        "Halo! Saya Netral, asisten tanya-jawab tentang netralitas ASN (PNS dan PPPK) dalam "
+        "pemilu dan pilkada. Silakan ketik pertanyaan Anda."
+    ),
+    "terima_kasih": "Sama-sama, semoga membantu. Silakan bertanya lagi kapan saja. 🙏",
+    "oke": "Baik. Jika ada pertanyaan lain tentang netralitas ASN, silakan ketik saja.",
+}
+
 ButtonKind = Literal["entry", "suggestion", "related", "feedback_up", "feedback_down"]
 
 
@@ -131,6 +141,18 @@ def render_no_match(*, noted: bool = True) -> Reply:
         f"{html.escape(examples)}{html.escape(tail)}"
     )
     return Reply(text, html_text)
+
+
+def render_smalltalk(kind: str) -> Reply:
+    """A friendly reply to a greeting, thanks or acknowledgement; a greeting gets examples."""
+    text = SMALLTALK_REPLIES.get(kind, SMALLTALK_REPLIES["oke"])
+    if kind != "salam":
+        return Reply(text, html.escape(text))
+    examples = "\n".join(f"• {q}" for q in EXAMPLE_QUESTIONS)
+    return Reply(
+        f"{text}\n\nContoh pertanyaan:\n{examples}",
+        f"{html.escape(text)}\n\n<b>Contoh pertanyaan:</b>\n{html.escape(examples)}",
+    )
 
 
 def render_result(result: MatchResult, kb: KnowledgeBase) -> Reply:

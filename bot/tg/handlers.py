@@ -98,8 +98,8 @@ def _log_question(
     source: str,
     started: float,
 ) -> None:
-    if services.writer is None:
-        return
+    if services.writer is None or answer.smalltalk is not None:
+        return  # small talk ("makasih", "halo") is not a question to review
     services.writer.submit(
         question_record(
             text,
