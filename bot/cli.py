@@ -297,6 +297,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     kb = result.kb
     print(
         f"OK {folder}: {len(kb.entries)} entries, {kb.phrasing_count} phrasings, "
-        f"{len(kb.categories)} categories, {len(result.warnings)} warning(s)"
+        f"{len(kb.categories)} categories, {len(kb.offtopics)} out-of-scope topics, "
+        f"{len(result.warnings)} warning(s)"
     )
     return EXIT_OK

@@ -16,11 +16,20 @@ from typing import Any, Final, Literal
 import yaml
 from rapidfuzz import fuzz
 
-from bot.core.models import VERDICTS, Category, Entry, KnowledgeBase, LegalBasis, Lexicon
+from bot.core.models import (
+    VERDICTS,
+    Category,
+    Entry,
+    KnowledgeBase,
+    LegalBasis,
+    Lexicon,
+    OffTopic,
+)
 from bot.core.normalize import Normalizer
 from bot.core.smalltalk import SMALLTALK_FILLER, SMALLTALK_KINDS
 
 LEXICON_FILE: Final = "sinonim.yaml"
+OFFTOPIC_FILE: Final = "luar-cakupan.yaml"
 MIN_PHRASINGS: Final = 7  # the canonical question and at least six more
 MAX_TITLE: Final = 60
 # Two phrasings of different entries whose normalised forms are this similar (rapidfuzz
@@ -45,6 +54,7 @@ _ENTRY_FIELDS: Final = {
 }
 _BASIS_FIELDS: Final = {"regulation": True, "article": False, "quote": False}
 _FILE_FIELDS: Final = {"category": True, "category_title": True, "entries": True}
+_TOPIC_FIELDS: Final = {"id": True, "title": True, "referral": True, "questions": True}
 _LEXICON_FIELDS: Final = {
     "synonyms": False,
     "stopwords": False,
@@ -151,6 +161,7 @@ class _Validator:
         files = sorted(self.root.glob("*.yaml")) + sorted(self.root.glob("*.yml"))
         lexicon = Lexicon()
         located: list[_Located] = []
+        topics: list[_Located] = []
         categories: list[tuple[str, str, str]] = []  # (id, title, file)
         for f in files:
             doc = self._parse(f)
@@ -159,6 +170,8 @@ class _Validator:
             data, node = doc
             if f.name == LEXICON_FILE:
                 lexicon = self._lexicon(self._rel(f), data)
+            elif f.name == OFFTOPIC_FILE:
+                self._topic_file(self._rel(f), data, node, topics)
             else:
                 cat = self._category_file(self._rel(f), data, node, located)
                 if cat:
@@ -170,15 +183,16 @@ class _Validator:
         # report the syntax error alone and skip the cross-entry checks.
         parsed_all = not self.problems
         entries = self._entries(located, check_related=parsed_all)
+        offtopics = self._topics(topics, {e.id for e in entries})
         if any(p.level == "error" for p in self.problems):
             return None
         norm = normalizer or Normalizer(lexicon)
-        self._phrasing_checks(located, norm)
+        self._phrasing_checks([*located, *topics], norm)
         by_cat: dict[str, list[str]] = defaultdict(list)
         for e in entries:
             by_cat[e.category].append(e.id)
         cats = tuple(Category(cid, title, tuple(by_cat[cid])) for cid, title, _ in categories)
-        return KnowledgeBase(tuple(entries), cats, lexicon)
+        return KnowledgeBase(tuple(entries), cats, lexicon, tuple(offtopics))
 
     def _rel(self, f: Path) -> str:
         return str(f)
@@ -324,6 +338,73 @@ class _Validator:
                 )
             out.append(_Located(entry, file, line, field_lines))
         return (category, title, file) if category and isinstance(title, str) else None
+
+    def _topic_file(
+        self, file: str, data: Any, node: yaml.Node | None, out: list[_Located]
+    ) -> None:
+        """luar-cakupan.yaml: ``topics``, each with id, title, referral and questions."""
+        topics_node = None
+        if isinstance(node, yaml.MappingNode):
+            topics_node = next(
+                (
+                    v
+                    for k, v in node.value
+                    if isinstance(k, yaml.ScalarNode) and k.value == "topics"
+                ),
+                None,
+            )
+        if (
+            not isinstance(data, dict)
+            or set(data) != {"topics"}
+            or not isinstance(data["topics"], list)
+            or not isinstance(topics_node, yaml.SequenceNode)
+        ):
+            self.error(file, 1, None, "expected a mapping with one key, 'topics': a list")
+            return
+        for item, item_node in zip(data["topics"], topics_node.value, strict=True):
+            line = item_node.start_mark.line + 1
+            if not isinstance(item, dict) or not isinstance(item_node, yaml.MappingNode):
+                self.error(file, line, None, "each topic must be a mapping")
+                continue
+            field_lines = {
+                str(k.value): k.start_mark.line + 1
+                for k, _ in item_node.value
+                if isinstance(k, yaml.ScalarNode)
+            }
+            out.append(_Located(dict(item), file, line, field_lines))
+
+    def _topics(self, located: list[_Located], entry_ids: set[str]) -> list[OffTopic]:
+        out: list[OffTopic] = []
+        seen: set[str] = set()
+        for loc in located:
+            d, eid = loc.entry, _id(loc.entry)
+            before = len(self.problems)
+            self._check_fields(loc.file, loc.line, eid, d, _TOPIC_FIELDS, "the topic")
+            if eid is None or not _ID.match(eid):
+                self.error(loc.file, loc.line, eid, "'id' must be a lower-case slug")
+            elif eid in entry_ids or eid in seen:
+                self.error(loc.file, loc.line, eid, "duplicate id (an entry or topic has it)")
+            for key in ("title", "referral"):
+                if key in d and (not isinstance(d[key], str) or not d[key].strip()):
+                    self.error(loc.file, loc.line, eid, f"'{key}' must be a non-empty string")
+            questions = _str_list(d.get("questions"))
+            if "questions" in d and not questions:
+                line = loc.field_lines.get("questions", loc.line)
+                self.error(loc.file, line, eid, "'questions' must be a list of non-empty strings")
+            if len(self.problems) > before:
+                loc.entry["questions"] = []  # keeps the phrasing checks from tripping on it
+                continue
+            assert eid is not None and questions is not None
+            seen.add(eid)
+            out.append(
+                OffTopic(
+                    eid,
+                    d["title"].strip(),
+                    d["referral"].strip(),
+                    tuple(q.strip() for q in questions),
+                )
+            )
+        return out
 
     def _entries(self, located: list[_Located], *, check_related: bool) -> list[Entry]:
         seen: dict[str, _Located] = {}

@@ -18,49 +18,52 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.core.evaluate import Case
-from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, Weights
+from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, Weights, decide
 from bot.evalset import load_cases
 from bot.knowledge import require_knowledge
 
 MAX_WRONG = 0.02
 MIN_REJECTION = 0.92
 
-Signals = list[tuple[str, float, float, float]]  # (entry id, phrase, cover, fuzzy)
+Signals = list[tuple[str, bool, float, float, float]]  # see Matcher.signals
 
 
 def collect(matcher: Matcher, cases: list[Case]) -> list[Signals]:
-    return [
-        [(c.entry.id, c.phrase, c.cover, c.fuzzy) for c in matcher.rank(matcher.tokens(q.question))]
-        for q in cases
-    ]
+    return [matcher.signals(matcher.tokens(q.question)) for q in cases]
 
 
 def score(cases: list[Case], signals: list[Signals], w: Weights) -> tuple[int, int, int, int, int]:
-    """(correct, wrong, rejected, out-of-scope total, in-scope total)."""
+    """(correct, wrong, rejected, out-of-scope total, in-scope total), decided as
+    ``Matcher.match`` decides (``decide``)."""
     correct = wrong = rejected = oos = ins = 0
     for case, sig in zip(cases, signals, strict=True):
-        ranked = sorted(
-            ((w.phrase * p + w.cover * c + w.fuzzy * f, eid, p) for eid, p, c, f in sig),
+        entries = sorted(
+            (
+                (w.phrase * p + w.cover * c + w.fuzzy * f, eid)
+                for eid, topic, p, c, f in sig
+                if not topic
+            ),
             key=lambda x: (-x[0], x[1]),
         )
-        top = ranked[0] if ranked else (0.0, "", 0.0)
-        second = ranked[1][0] if len(ranked) > 1 else 0.0
-        lead = top[0] - second
-        rejected_here = top[0] < w.min_score
-        answered = not rejected_here and top[0] >= w.answer_score and lead >= w.margin
-        no_match = rejected_here
+        offtopic = max(
+            (w.phrase * p + w.cover * c + w.fuzzy * f for _, topic, p, c, f in sig if topic),
+            default=0.0,
+        )
+        top, top_id = entries[0] if entries else (0.0, "")
+        second = entries[1][0] if len(entries) > 1 else 0.0
+        status = decide(top, second, offtopic, w)
         if case.expect:
             ins += 1
-            if answered:
-                if top[1] in case.expect:
+            if status == "answered":
+                if top_id in case.expect:
                     correct += 1
                 else:
                     wrong += 1
         else:
             oos += 1
-            if no_match:
+            if status == "no_match":
                 rejected += 1
-            elif answered:
+            elif status == "answered":
                 wrong += 1
     return correct, wrong, rejected, oos, ins
 
@@ -90,8 +93,11 @@ def main() -> None:
             fuzzy = round(1 - phrase - cover, 2)
             if fuzzy < 0:
                 continue
-            for min_score, answer_delta, margin in itertools.product(
-                (0.40, 0.45, 0.50, 0.55, 0.60), (0.0, 0.05, 0.10), (0.02, 0.04, 0.06, 0.08)
+            for min_score, answer_delta, margin, lead in itertools.product(
+                (0.40, 0.45, 0.50, 0.55, 0.60),
+                (0.0, 0.05, 0.10),
+                (0.02, 0.04, 0.06, 0.08),
+                (-0.10, -0.05, 0.0, 0.05, 1.0),
             ):
                 w = replace(
                     base,
@@ -101,6 +107,7 @@ def main() -> None:
                     min_score=min_score,
                     answer_score=min_score + answer_delta,
                     margin=margin,
+                    offtopic_lead=lead,
                 )
                 correct, wrong, rejected, oos, ins = score(cases, signals, w)
                 n = ins + oos
@@ -113,7 +120,7 @@ def main() -> None:
             f"phrase={w.phrase} cover={w.cover} fuzzy={w.fuzzy} query_side={w.query_side} "
             f"unknown_df={w.unknown_df} unknown_word_df={w.unknown_word_df} "
             f"min={w.min_score} answer={w.answer_score:.2f} "
-            f"margin={w.margin}"
+            f"margin={w.margin} offtopic_lead={w.offtopic_lead}"
         )
     if results and checks:
         best = results[0][3]

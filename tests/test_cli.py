@@ -85,7 +85,7 @@ def test_broken_knowledge_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: 
 def test_validate_ok_summary(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "validate", str(SMALL_KB))
     assert code == EXIT_OK
-    assert "3 entries, 21 phrasings, 2 categories" in out
+    assert "3 entries, 21 phrasings, 2 categories, 2 out-of-scope topics" in out
 
 
 def test_validate_errors_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

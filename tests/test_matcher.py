@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bot.core.engine import Engine
-from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, Weights
+from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, Weights, decide
 from bot.core.models import KnowledgeBase
 
 # Written for this file: none of these is a phrasing of the knowledge base or an eval item.
@@ -141,3 +141,53 @@ def test_offtopic_word_sinks_every_entry(engine: Engine) -> None:
     with_offtopic = engine.matcher.rank(engine.matcher.tokens("asn boleh gaji kampanye"))
     without = engine.matcher.rank(engine.matcher.tokens("asn boleh kampanye"))
     assert with_offtopic[0].score < without[0].score
+
+
+@pytest.mark.parametrize(
+    ("top", "runner_up", "offtopic", "status"),
+    [
+        (0.40, 0.0, 0.0, "no_match"),  # below the floor
+        (0.80, 0.50, 0.0, "answered"),
+        (0.80, 0.79, 0.0, "ambiguous"),  # too close to the runner-up
+        (0.80, 0.50, 0.85, "no_match"),  # an out-of-scope topic beats the entry
+        (0.80, 0.50, 0.80, "no_match"),  # a tie goes to declining
+        (0.80, 0.50, 0.70, "answered"),
+    ],
+)
+def test_decide(top: float, runner_up: float, offtopic: float, status: str) -> None:
+    w = replace(DEFAULT_WEIGHTS, min_score=0.5, answer_score=0.55, margin=0.04, offtopic_lead=0.0)
+    assert decide(top, runner_up, offtopic, w) == status
+
+
+def test_offtopic_lead_lets_a_topic_trail(small_kb: KnowledgeBase) -> None:
+    assert decide(0.8, 0.5, 0.75, replace(DEFAULT_WEIGHTS, offtopic_lead=-0.1)) == "no_match"
+    assert decide(0.8, 0.5, 0.75, replace(DEFAULT_WEIGHTS, offtopic_lead=0.0)) == "answered"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("berapa gaji pns golongan 3b", "gaji-tunjangan"),
+        ("tunjangan kinerja asn kapan cair", "gaji-tunjangan"),
+        ("syarat cuti melahirkan pns", "cuti"),
+    ],
+)
+def test_offtopic_topic_declines_and_is_named(
+    small_engine: Engine, question: str, topic: str
+) -> None:
+    result = small_engine.matcher.match(question)
+    assert result.status == "no_match"
+    assert result.offtopic is not None and result.offtopic.id == topic
+
+
+def test_topics_never_appear_as_candidates(small_engine: Engine) -> None:
+    matcher = small_engine.matcher
+    ids = {c.entry.id for c in matcher.rank(matcher.tokens("gaji pns kampanye cuti"))}
+    assert ids <= {e.id for e in small_engine.kb.entries}
+    assert any(topic for _, topic, *_ in matcher.signals(matcher.tokens("gaji pns")))
+
+
+def test_in_scope_question_still_answered_next_to_topics(small_engine: Engine) -> None:
+    result = small_engine.matcher.match("asn menghadiri kampanye saat cuti boleh?")
+    assert result.status == "answered" and result.entry is not None
+    assert result.entry.id == "ikut-kampanye"

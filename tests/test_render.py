@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from bot.core.engine import Engine
 from bot.core.matcher import Candidate, MatchResult
 from bot.core.models import KnowledgeBase
 from bot.core.render import (
@@ -138,3 +139,12 @@ def test_bounded_question_never_cuts_a_word() -> None:
     assert bounded("abc def", limit=4) == "abc"
     assert bounded("abc", limit=5) == "abc"
     assert bounded("x" * 10, limit=4) == "xxxx"  # one huge word: cut anyway
+
+
+def test_offtopic_reply_names_the_topic_and_where_to_ask(small_engine: Engine) -> None:
+    answer = small_engine.ask("berapa gaji pns golongan 3b")
+    assert answer.result.status == "no_match"
+    text, html_text = answer.reply.text, answer.reply.html
+    assert text.startswith("Maaf, pertanyaan tentang Gaji & tunjangan <ASN> di luar cakupan")
+    assert "bagian kepegawaian atau keuangan" in text and "Contoh pertanyaan" in text
+    assert "Gaji &amp; tunjangan &lt;ASN&gt;" in html_text and "<ASN>" not in html_text

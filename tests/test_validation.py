@@ -184,3 +184,35 @@ def test_every_error_is_reported_at_once(kb_dir: Path) -> None:
     result = load_knowledge(kb_dir)
     messages = " ".join(str(e) for e in result.errors)
     assert "'verdict' must be one of" in messages and "lower-case slug" in messages
+
+
+def test_offtopic_topics_load(kb_dir: Path) -> None:
+    result = load_knowledge(kb_dir)
+    assert result.kb is not None
+    assert [t.id for t in result.kb.offtopics] == ["gaji-tunjangan", "cuti"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("  - id: cuti\n", "  - id: ikut-kampanye\n", "duplicate id (an entry or topic has it)"),
+        ("  - id: cuti\n", "  - id: gaji-tunjangan\n", "duplicate id (an entry or topic has it)"),
+        (
+            "    referral: Silakan tanyakan ke bagian kepegawaian instansi",
+            "    referal: x",
+            "unknown field 'referal' in the topic",
+        ),
+        (
+            "      - cuti tahunan berapa hari",
+            "      - Apakah ASN boleh ikut kampanye?",
+            "is the same as 'Apakah ASN boleh ikut kampanye?' of 'ikut-kampanye'",
+        ),
+        ("topics:", "topik:", "expected a mapping with one key, 'topics'"),
+    ],
+    ids=["id-of-entry", "id-twice", "unknown-field", "phrasing-of-entry", "shape"],
+)
+def test_offtopic_file_errors(kb_dir: Path, old: str, new: str, message: str) -> None:
+    path = kb_dir / "luar-cakupan.yaml"
+    edit(path, old, new)
+    error = only_error(kb_dir)
+    assert "luar-cakupan.yaml" in error and message in error

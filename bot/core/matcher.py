@@ -29,7 +29,7 @@ from typing import Final, Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.core.models import Entry, KnowledgeBase
+from bot.core.models import Entry, KnowledgeBase, OffTopic
 from bot.core.normalize import Normalizer, unique
 
 Status = Literal["answered", "ambiguous", "no_match"]
@@ -70,6 +70,9 @@ class Weights:
     answer_score: float = 0.55
     # The top entry must lead the runner-up by this much to be answered alone.
     margin: float = 0.04
+    # An out-of-scope topic (knowledge/luar-cakupan.yaml) declines the question when its
+    # score reaches the top entry's plus this (negative: it may trail the entry a little).
+    offtopic_lead: float = 0.0
     # Suggestions within this distance of the top score are offered when ambiguous.
     suggest_window: float = 0.15
     max_suggestions: int = 3
@@ -104,6 +107,8 @@ class MatchResult:
     query: str
     tokens: tuple[str, ...]
     candidates: tuple[Candidate, ...]  # best first; for ambiguous: the suggestions
+    # For no_match: the out-of-scope topic the question is closest to, if any.
+    offtopic: OffTopic | None = None
 
     @property
     def entry(self) -> Entry | None:
@@ -127,9 +132,22 @@ class _Phrasing:
 
 @dataclass(frozen=True, slots=True)
 class _IndexedEntry:
-    entry: Entry
+    """An entry, or an out-of-scope topic indexed the same way (``entry`` is then None)."""
+
+    entry: Entry | None
+    topic: OffTopic | None
     vocabulary: frozenset[str]
     phrasings: tuple[_Phrasing, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    item: _IndexedEntry
+    score: float
+    phrase: float
+    cover: float
+    fuzzy: float
+    best_text: str
 
 
 class Matcher:
@@ -151,20 +169,32 @@ class Matcher:
         # and of the lexicon (corrected before synonyms, so "negri" -> "negeri" -> "asn").
         known_words = norm.lexicon_words() | kb.lexicon.offtopic
         cleaned_sources: list[str] = []
-        for entry in kb.entries:
+        entry_vocabulary: set[str] = set()
+        documents: list[tuple[Entry | None, OffTopic | None, list[str], int]] = [
+            (e, None, [*e.questions, *e.keywords, e.title], len(e.questions) + len(e.keywords))
+            for e in kb.entries
+        ]
+        # Out-of-scope topics are indexed like entries: a question about salary then finds
+        # its nearest document among the salary examples rather than among the entries.
+        documents += [(None, t, [*t.questions, t.title], len(t.questions)) for t in kb.offtopics]
+        for entry, topic, sources, n_phrasings in documents:
             phrasings = []
             vocabulary: set[str] = set()
-            sources = [*entry.questions, *entry.keywords, entry.title]
             for i, text in enumerate(sources):
                 raw = norm.raw_words(text)
                 known_words.update(raw)
-                cleaned_sources.append(f" {' '.join(raw)} ")
+                if entry is not None:
+                    cleaned_sources.append(f" {' '.join(raw)} ")
                 toks = unique(norm.tokens(text))
                 vocabulary.update(toks)
-                if i < len(entry.questions) + len(entry.keywords) and toks:
+                if i < n_phrasings and toks:
                     phrasings.append(_Phrasing(frozenset(toks), " ".join(toks), text))
-            indexed.append(_IndexedEntry(entry, frozenset(vocabulary), tuple(phrasings)))
+            if not phrasings:
+                continue
+            indexed.append(_IndexedEntry(entry, topic, frozenset(vocabulary), tuple(phrasings)))
             df.update(vocabulary)
+            if entry is not None:
+                entry_vocabulary.update(vocabulary)
         n = max(len(indexed), 1)
         self._idf = {t: _bm25_idf(n, d) for t, d in df.items()}
         # Phrasing weights depend only on the IDF: computed once here, not per question.
@@ -197,6 +227,7 @@ class Matcher:
             sorted(p for p in phrases if not any(f" {p} " in c for c in cleaned_sources))
         )
         self._df = df
+        self._entry_vocabulary = frozenset(entry_vocabulary)
         self._known_words = frozenset(w for w in known_words if w.isalpha())
         self._typo_targets = sorted(
             w for w in self._known_words if len(w) >= weights.typo_min_len - 1
@@ -227,18 +258,32 @@ class Matcher:
     def match(self, question: str) -> MatchResult:
         """Match one question: answered, ambiguous (with suggestions) or no_match."""
         tokens = self.tokens(question)
-        ranked = self.rank(tokens)
+        scored = self._score(tokens)
+        ranked = self._candidates(scored)
+        best_topic = max(
+            (s for s in scored if s.item.topic is not None),
+            key=lambda s: (s.score, s.item.topic.id if s.item.topic else ""),
+            default=None,
+        )
+        offtopic = best_topic.score if best_topic else 0.0
         w = self.weights
-        if not ranked or ranked[0].score < w.min_score:
-            return MatchResult("no_match", question, tokens, ())
-        top = ranked[0]
+        top = ranked[0].score if ranked else 0.0
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if top.score >= w.answer_score and top.score - runner_up >= w.margin:
-            return MatchResult("answered", question, tokens, (top,))
+        status = decide(top, runner_up, offtopic, w)
+        if status == "no_match":
+            # Name the out-of-scope topic when it is a real match, for a pointer elsewhere.
+            topic = (
+                best_topic.item.topic
+                if best_topic and offtopic >= w.min_score and offtopic >= top + w.offtopic_lead
+                else None
+            )
+            return MatchResult("no_match", question, tokens, (), topic)
+        if status == "answered":
+            return MatchResult("answered", question, tokens, (ranked[0],))
         close = [
             c
             for c in ranked[: w.max_suggestions]
-            if c.score >= w.min_score and top.score - c.score <= w.suggest_window
+            if c.score >= w.min_score and top - c.score <= w.suggest_window
         ]
         return MatchResult("ambiguous", question, tokens, tuple(close))
 
@@ -311,17 +356,47 @@ class Matcher:
         return best[2] if best else word
 
     def _weight(self, token: str) -> float:
+        if token not in self._entry_vocabulary and (
+            token in self._offtopic or token.startswith(_OFFTOPIC_MARK)
+        ):
+            return self._offtopic_idf
         idf = self._idf.get(token)
         if idf is not None:
             return idf
-        if token in self._offtopic or token.startswith(_OFFTOPIC_MARK):
-            return self._offtopic_idf
         if self.normalizer.is_real_word(token):
             return self._unknown_word_idf
         return self._unknown_idf
 
     def rank(self, tokens: tuple[str, ...]) -> list[Candidate]:
         """All entries with a positive score for these (normalised) tokens, best first."""
+        return self._candidates(self._score(tokens))
+
+    def signals(self, tokens: tuple[str, ...]) -> list[tuple[str, bool, float, float, float]]:
+        """(id, is out-of-scope topic, phrase, cover, fuzzy) of every scored document: the
+        raw material scripts/tune.py blends under other weights."""
+        return [
+            (
+                s.item.entry.id if s.item.entry else s.item.topic.id if s.item.topic else "",
+                s.item.topic is not None,
+                s.phrase,
+                s.cover,
+                s.fuzzy,
+            )
+            for s in self._score(tokens)
+        ]
+
+    def _candidates(self, scored: list[_Scored]) -> list[Candidate]:
+        out = [
+            Candidate(s.item.entry, s.score, s.phrase, s.cover, s.fuzzy, s.best_text)
+            for s in scored
+            if s.item.entry is not None
+        ]
+        # Ties are broken by id so that results never depend on dict or file order.
+        out.sort(key=lambda c: (-c.score, c.entry.id))
+        return out
+
+    def _score(self, tokens: tuple[str, ...]) -> list[_Scored]:
+        """Every entry and out-of-scope topic that shares a word with the question."""
         if not tokens:
             return []
         w = self.weights
@@ -343,14 +418,14 @@ class Matcher:
         for token in query_set:
             for index in self._postings.get(token, ()):
                 matched[index] = matched.get(index, 0.0) + weight[token]
-        out: list[Candidate] = []
+        out: list[_Scored] = []
         for item in self._entries:
             known = query_set & item.vocabulary
             if not known:
                 continue
             cover = sum(weight[t] for t in known) / query_weight
             best_phrase = 0.0
-            best_text = item.entry.canonical_question
+            best_text = item.phrasings[0].original
             for p in item.phrasings:
                 shared = matched.get(p.index)
                 if shared is not None:
@@ -360,10 +435,18 @@ class Matcher:
             first, last = item.phrasings[0].index, item.phrasings[-1].index
             best_fuzzy = max(fuzzy[first : last + 1], default=0.0) / 100
             score = w.phrase * best_phrase + w.cover * cover + w.fuzzy * best_fuzzy
-            out.append(Candidate(item.entry, score, best_phrase, cover, best_fuzzy, best_text))
-        # Ties are broken by id so that results never depend on dict or file order.
-        out.sort(key=lambda c: (-c.score, c.entry.id))
+            out.append(_Scored(item, score, best_phrase, cover, best_fuzzy, best_text))
         return out
+
+
+def decide(top: float, runner_up: float, offtopic: float, w: Weights) -> Status:
+    """The outcome from the top entry's score, the runner-up's and the best out-of-scope
+    topic's (0.0 when there is none); shared by ``Matcher.match`` and scripts/tune.py."""
+    if top < w.min_score or offtopic >= top + w.offtopic_lead:
+        return "no_match"
+    if top >= w.answer_score and top - runner_up >= w.margin:
+        return "answered"
+    return "ambiguous"
 
 
 # Prefix of the marker token for an off-topic phrase (cannot come out of normalisation).

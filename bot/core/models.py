@@ -68,12 +68,27 @@ class Lexicon:
 
 
 @dataclass(frozen=True, slots=True)
+class OffTopic:
+    """A subject the bot does not answer (salary, voter lists, ...), with example questions.
+
+    A question closer to one of these than to any entry is declined, with ``referral``
+    saying where to ask instead.
+    """
+
+    id: str
+    title: str
+    referral: str
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class KnowledgeBase:
     """All entries, their categories and the lexicon, as loaded and validated."""
 
     entries: tuple[Entry, ...]
     categories: tuple[Category, ...]
     lexicon: Lexicon
+    offtopics: tuple[OffTopic, ...] = ()
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

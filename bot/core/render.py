@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from bot.core.matcher import MatchResult
-from bot.core.models import Entry, KnowledgeBase
+from bot.core.models import Entry, KnowledgeBase, OffTopic
 
 TELEGRAM_LIMIT: Final = 4096
 
@@ -28,11 +28,13 @@ DISCLAIMER: Final = (
     "hubungi bagian kepegawaian instansi Anda, BKN, atau Bawaslu."
 )
 
-NO_MATCH_TEXT: Final = (
-    "Maaf, saya belum bisa menjawab pertanyaan itu. Saya hanya menjawab pertanyaan tentang "
-    "netralitas ASN (PNS dan PPPK) dalam pemilu dan pilkada: kampanye, media sosial, "
-    "atribut, sanksi, dan cara melapor."
+# For a question that belongs to an out-of-scope topic: its title, then the topic's referral.
+OFFTOPIC_TEXT: Final = "Maaf, pertanyaan tentang {title} di luar cakupan saya."
+NO_MATCH_SCOPE: Final = (
+    "Saya hanya menjawab pertanyaan tentang netralitas ASN (PNS dan PPPK) dalam pemilu dan "
+    "pilkada: kampanye, media sosial, atribut, sanksi, dan cara melapor."
 )
+NO_MATCH_TEXT: Final = f"Maaf, saya belum bisa menjawab pertanyaan itu. {NO_MATCH_SCOPE}"
 NO_MATCH_NOTED: Final = "Pertanyaan Anda sudah dicatat untuk ditinjau admin."
 AMBIGUOUS_TEXT: Final = "Maksud Anda:"
 
@@ -131,14 +133,25 @@ def render_ambiguous(result: MatchResult) -> Reply:
     return Reply("\n".join(lines), "\n".join(html_lines), rows)
 
 
-def render_no_match(*, noted: bool = True) -> Reply:
-    """A polite 'I cannot answer that', what the bot answers, and example questions."""
+def render_no_match(*, noted: bool = True, topic: OffTopic | None = None) -> Reply:
+    """A polite 'I cannot answer that', what the bot answers, and example questions.
+
+    With the out-of-scope topic the question belongs to, the reply names it and says
+    where to ask instead.
+    """
     examples = "\n".join(f"• {q}" for q in EXAMPLE_QUESTIONS)
     tail = f"\n\n{NO_MATCH_NOTED}" if noted else ""
-    text = f"{NO_MATCH_TEXT}\n\nContoh pertanyaan:\n{examples}{tail}"
+    head = NO_MATCH_TEXT
+    html_head = html.escape(NO_MATCH_TEXT)
+    if topic is not None:
+        lead = OFFTOPIC_TEXT.format(title=topic.title)
+        head = f"{lead} {topic.referral}\n\n{NO_MATCH_SCOPE}"
+        html_head = (
+            f"{html.escape(lead)} {html.escape(topic.referral)}\n\n{html.escape(NO_MATCH_SCOPE)}"
+        )
+    text = f"{head}\n\nContoh pertanyaan:\n{examples}{tail}"
     html_text = (
-        f"{html.escape(NO_MATCH_TEXT)}\n\n<b>Contoh pertanyaan:</b>\n"
-        f"{html.escape(examples)}{html.escape(tail)}"
+        f"{html_head}\n\n<b>Contoh pertanyaan:</b>\n{html.escape(examples)}{html.escape(tail)}"
     )
     return Reply(text, html_text)
 
@@ -161,7 +174,7 @@ def render_result(result: MatchResult, kb: KnowledgeBase) -> Reply:
         return render_entry(result.entry, kb)
     if result.status == "ambiguous":
         return render_ambiguous(result)
-    return render_no_match()
+    return render_no_match(topic=result.offtopic)
 
 
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
