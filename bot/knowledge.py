@@ -205,8 +205,13 @@ class _Validator:
             self.error(name, None, None, f"cannot read file: {exc}")
             return None
         try:
-            node = yaml.compose(text, Loader=_LOADER)
-            data = yaml.load(text, Loader=_LOADER)
+            # One parse gives both the node tree (for line numbers) and the data.
+            loader = _LOADER(text)
+            try:
+                node = loader.get_single_node()
+                data = None if node is None else loader.construct_document(node)
+            finally:
+                loader.dispose()
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None

@@ -27,6 +27,8 @@ class Settings:
     knowledge_dir: Path = Path("knowledge")
     log_level: str = "INFO"
     webhook_secret: str | None = field(default=None, repr=False)
+    # folder of the stem cache (bot/stemcache.py); None: ~/.cache/netral
+    cache_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +56,7 @@ class Settings:
             knowledge_dir=Path(env.get("NETRAL_KNOWLEDGE_DIR", "").strip() or "knowledge"),
             log_level=level,
             webhook_secret=env.get("NETRAL_WEBHOOK_SECRET", "").strip() or None,
+            cache_dir=Path(cache) if (cache := env.get("NETRAL_CACHE_DIR", "").strip()) else None,
         )
 
     def __str__(self) -> str:

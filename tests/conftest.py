@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SMALL_KB = FIXTURES / "kb_small"
+
+# Tests (and the processes they start) keep their stem cache away from ~/.cache.
+os.environ["NETRAL_CACHE_DIR"] = tempfile.mkdtemp(prefix="netral-test-cache-")
 
 
 @pytest.fixture(scope="session")

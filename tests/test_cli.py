@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main, run_console
+from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, _command_of, main, run_console
 from bot.core.engine import Engine
 from tests.conftest import ROOT, SMALL_KB
 
@@ -210,3 +210,31 @@ def test_chat_survives_an_unwritable_log(
     assert main([*KB, "chat"]) == EXIT_OK
     out, err = capsys.readouterr()
     assert "DILARANG" in out and "log pertanyaan tidak dapat dibuka" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["ask", "x"], "ask"),
+        (["-k", "kb", "eval", "f.yaml"], "eval"),
+        (["--knowledge", "kb", "logs", "stats"], "logs"),
+        (["--knowledge=kb", "run"], "run"),
+        (["--help"], None),
+        ([], None),
+    ],
+)
+def test_command_of(argv: list[str], command: str | None) -> None:
+    assert _command_of(argv) == command
+
+
+def test_engine_commands_skip_the_bot_modules() -> None:
+    code = (
+        "import sys; from bot.cli import main; "
+        "main(['ask', '--json', 'pns ikut kampanye']); "
+        "heavy = ('bot.cli_bot', 'bot.cli_logs', 'bot.storage'); "
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"

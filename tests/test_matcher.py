@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bot.core.engine import Engine
-from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, Weights, decide
+from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, Weights, decide, split_sentences
 from bot.core.models import KnowledgeBase
 
 # Written for this file: none of these is a phrasing of the knowledge base or an eval item.
@@ -191,3 +191,56 @@ def test_in_scope_question_still_answered_next_to_topics(small_engine: Engine) -
     result = small_engine.matcher.match("asn menghadiri kampanye saat cuti boleh?")
     assert result.status == "answered" and result.entry is not None
     assert result.entry.id == "ikut-kampanye"
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("boleh gak pns kampanye", ["boleh gak pns kampanye"]),
+        ("Tadi rapat. Boleh gak?", ["Tadi rapat.", "Boleh gak?"]),
+        ("wah!! serius?? ok", ["wah!!", "serius??", "ok"]),
+        ("baris satu\nbaris dua", ["baris satu", "baris dua"]),
+        ("pasal 2 huruf f. uu 20/2023", ["pasal 2 huruf f.", "uu 20/2023"]),
+        ("  ", []),
+    ],
+)
+def test_split_sentences(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
+# Long stories that end in a question: the story alone drowns the question's words.
+STORIES = [
+    (
+        "Kemarin sore kantor kami mengadakan rapat koordinasi yang panjang sekali dan "
+        "membosankan, sampai jam enam. Di akhir rapat bapak kepala bidang membagikan kaos "
+        "bergambar salah satu calon bupati ke semua staf. Bolehkah PNS memakai kaos calon itu?",
+        "atribut-partai-calon",
+    ),
+    (
+        "Saya baru pindah ke kecamatan ini bulan lalu dan masih menyesuaikan diri dengan "
+        "lingkungan kerja yang baru. Teman sekantor mengajak saya gabung grup WhatsApp relawan "
+        "pemenangan caleg. Boleh tidak saya masuk grup itu?",
+        "medsos-grup-pemenangan",
+    ),
+]
+
+
+@pytest.mark.parametrize(("story", "entry_id"), STORIES)
+def test_the_question_sentence_of_a_story_decides(
+    engine: Engine, story: str, entry_id: str
+) -> None:
+    matcher = engine.matcher
+    whole, _ = matcher._match_tokens(story, matcher.tokens(story))
+    assert whole.status != "answered"  # the story as one text is inconclusive...
+    result = matcher.match(story)  # ...its question sentence is not
+    assert result.status == "answered" and result.entry is not None
+    assert result.entry.id == entry_id
+    assert result.tokens == matcher.tokens(story)
+
+
+def test_a_sentence_must_agree_with_the_whole_story(engine: Engine) -> None:
+    story = (
+        "Kemarin hujan deras sekali di kota kami sampai banjir. Ibu saya sakit dan harus "
+        "dirawat. Cuti sakit pns berapa hari?"
+    )
+    assert engine.matcher.match(story).status == "no_match"

@@ -145,6 +145,8 @@ def test_offtopic_reply_names_the_topic_and_where_to_ask(small_engine: Engine) -
     answer = small_engine.ask("berapa gaji pns golongan 3b")
     assert answer.result.status == "no_match"
     text, html_text = answer.reply.text, answer.reply.html
-    assert text.startswith("Maaf, pertanyaan tentang Gaji & tunjangan <ASN> di luar cakupan")
+    assert text.startswith(
+        "Maaf, pertanyaan Anda tampaknya tentang Gaji & tunjangan <ASN>, di luar"
+    )
     assert "bagian kepegawaian atau keuangan" in text and "Contoh pertanyaan" in text
     assert "Gaji &amp; tunjangan &lt;ASN&gt;" in html_text and "<ASN>" not in html_text

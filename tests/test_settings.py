@@ -20,6 +20,7 @@ def test_defaults() -> None:
     assert s.db_path == Path("data/netral.sqlite3")
     assert s.knowledge_dir == Path("knowledge")
     assert s.admin_ids == frozenset() and s.log_level == "INFO"
+    assert s.cache_dir is None
 
 
 def test_reads_every_variable() -> None:
@@ -32,6 +33,7 @@ def test_reads_every_variable() -> None:
             "NETRAL_KNOWLEDGE_DIR": "/kb",
             "NETRAL_LOG_LEVEL": "debug",
             "NETRAL_WEBHOOK_SECRET": "s3cret",
+            "NETRAL_CACHE_DIR": "/var/cache/netral",
         }
     )
     assert s.token == TOKEN
@@ -40,6 +42,7 @@ def test_reads_every_variable() -> None:
     assert s.admin_ids == frozenset({11, 22, 33})
     assert s.knowledge_dir == Path("/kb") and s.log_level == "DEBUG"
     assert s.webhook_secret == "s3cret" and "s3cret" not in repr(s)
+    assert s.cache_dir == Path("/var/cache/netral")
 
 
 def test_frozen() -> None:

@@ -53,8 +53,12 @@ _NUMBER_WORDS = {
 _MAX_PHRASE_WORDS = 6
 
 
+@lru_cache(maxsize=16384)
 def basic_clean(text: str) -> str:
-    """Steps 1-4: lower-case text with only letters, digits and single spaces."""
+    """Steps 1-4: lower-case text with only letters, digits and single spaces.
+
+    Cached: the loader and the matcher clean every phrasing more than once.
+    """
     text = unicodedata.normalize("NFKC", text).lower()
     text = _URL.sub(" ", text)
     text = _MENTION.sub(" ", text)
@@ -78,13 +82,34 @@ def number_word(token: str) -> str:
     return token
 
 
+# Process-wide cache of Sastrawi stems, shared by every Normalizer (the loader's and the
+# engine's stem the same words). ``bot/stemcache.py`` fills it from disk at start-up and
+# saves it at exit, so a restart does not stem the knowledge base's words again.
+_STEMS: dict[str, str] = {}
+
+
+def stem_cache() -> dict[str, str]:
+    """The process-wide stem cache (word -> Sastrawi stem)."""
+    return _STEMS
+
+
+@lru_cache(maxsize=1)
 def _sastrawi() -> tuple[Callable[[str], str], Callable[[str], bool]]:
-    """Sastrawi's stemmer and its root-word dictionary lookup."""
+    """Sastrawi's stemmer behind the process-wide cache, and its root-word dictionary
+    lookup; built once per process."""
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
     stemmer = StemmerFactory().create_stemmer()
     dictionary = stemmer.delegatedStemmer.dictionary
-    return stemmer.stem, dictionary.contains
+    raw = stemmer.stem
+
+    def stem(word: str) -> str:
+        cached = _STEMS.get(word)
+        if cached is None:
+            cached = _STEMS[word] = raw(word)
+        return cached
+
+    return stem, dictionary.contains
 
 
 class Normalizer:
@@ -107,9 +132,11 @@ class Normalizer:
         self._stopwords = lexicon.stopwords
         in_dictionary: Callable[[str], bool] = lambda _word: False  # noqa: E731
         if stemmer is None:
-            stemmer, in_dictionary = _sastrawi()
+            stemmer, in_dictionary = _sastrawi()  # already cached
+        else:
+            stemmer = lru_cache(maxsize=65536)(stemmer)
         self._in_dictionary = in_dictionary
-        self._stem = lru_cache(maxsize=65536)(stemmer)
+        self._stem = stemmer
 
     def raw_words(self, text: str) -> list[str]:
         """Steps 1-6: cleaned words before synonyms."""
@@ -141,8 +168,9 @@ class Normalizer:
         return word in self._stopwords
 
     def lexicon_words(self) -> set[str]:
-        """Every word the lexicon knows: variants, canonical forms, stop words."""
-        words = set(self._stopwords)
+        """Every word the lexicon knows: variants, canonical forms, stop words and protected
+        words (typo correction never changes a known word into another)."""
+        words = set(self._stopwords) | self._lexicon.protected
         for key, value in self._phrases.items():
             words.update(key)
             words.update(value)

@@ -29,7 +29,7 @@ DISCLAIMER: Final = (
 )
 
 # For a question that belongs to an out-of-scope topic: its title, then the topic's referral.
-OFFTOPIC_TEXT: Final = "Maaf, pertanyaan tentang {title} di luar cakupan saya."
+OFFTOPIC_TEXT: Final = "Maaf, pertanyaan Anda tampaknya tentang {title}, di luar cakupan saya."
 NO_MATCH_SCOPE: Final = (
     "Saya hanya menjawab pertanyaan tentang netralitas ASN (PNS dan PPPK) dalam pemilu dan "
     "pilkada: kampanye, media sosial, atribut, sanksi, dan cara melapor."
