@@ -391,6 +391,8 @@ def _clusters_section(report: ClusterReport, titles: Mapping[str, str]) -> str:
             nearest = f"<code>{_e(c.nearest)}</code> ({c.score:.2f})" + (
                 f"<br><span class='muted'>{_e(named)}</span>" if named else ""
             )
+        if c.offtopic:
+            nearest += f"<br><span class='muted'>di luar cakupan: {_e(c.offtopic)}</span>"
         rows.append(
             f"<tr><td class='n'>{i}</td><td class='n'>{_n(c.size)}</td>"
             f"<td class='n'>{_n(c.no_match)} / {_n(c.ambiguous)}</td>"

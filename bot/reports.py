@@ -71,6 +71,8 @@ def format_clusters_html(report: ClusterReport) -> str:
             if cluster.nearest
             else "tanpa entri terdekat"
         )
+        if cluster.offtopic:
+            nearest += f"; di luar cakupan: {html.escape(cluster.offtopic)}"
         lines.append("")
         lines.append(
             f"{i}. <b>{cluster.size}×</b> “{html.escape(cluster.label[:200])}” — {nearest}; "
@@ -221,6 +223,7 @@ def format_clusters_text(report: ClusterReport) -> str:
             f"[{i}] {c.size} questions (no_match {c.no_match}, ambiguous {c.ambiguous})  "
             f"first {format_time(c.first)}  last {format_time(c.last)}",
             f"    nearest entry: {nearest}",
+            *([f"    out of scope: {c.offtopic}"] if c.offtopic else []),
             *(f"    - {' '.join(text.split())}" for text in c.examples),
         ]
     return "\n".join(lines) + "\n"

@@ -289,6 +289,9 @@ class Cluster:
     examples: tuple[str, ...]  # up to three different texts, most asked first
     nearest: str | None  # the closest existing entry, by Matcher.rank
     score: float  # its score (0.0 without one)
+    # the out-of-scope topic (knowledge/luar-cakupan.yaml) that declines it, if any: such a
+    # cluster is a subject the bot is meant to decline, not a gap in the knowledge base
+    offtopic: str | None = None
 
     @property
     def ambiguous(self) -> int:
@@ -338,6 +341,7 @@ def cluster_json(cluster: Cluster) -> dict[str, Any]:
         "tokens": list(cluster.tokens),
         "nearest": cluster.nearest,
         "score": round(cluster.score, 4),
+        "offtopic": cluster.offtopic,
     }
 
 
@@ -506,6 +510,7 @@ def _make_cluster(matcher: Matcher, leader: _Group, parts: list[_Group]) -> Clus
             seen.add(_fold(text))
             examples.append(text)
     ranked = matcher.rank(leader.tokens)
+    topic = matcher.offtopic_of(leader.tokens)
     first = min(g.first for g in parts if g.first is not None)
     last = max(g.last for g in parts if g.last is not None)
     return Cluster(
@@ -517,4 +522,5 @@ def _make_cluster(matcher: Matcher, leader: _Group, parts: list[_Group]) -> Clus
         examples=tuple(examples),
         nearest=ranked[0].entry.id if ranked else None,
         score=ranked[0].score if ranked else 0.0,
+        offtopic=topic.id if topic else None,
     )

@@ -14,6 +14,7 @@ import unicodedata
 from typing import Final
 
 from bot.core.models import KnowledgeBase
+from bot.knowledge import OFFTOPIC_FILE
 from bot.review import Cluster, ClusterReport
 from bot.storage import format_time
 
@@ -103,8 +104,23 @@ def suggest_yaml(
     ]
     taken = {entry.id for entry in kb.entries}
     category_of = {eid: c.id for c in kb.categories for eid in c.entry_ids}
+    topics = {t.id: t for t in kb.offtopics}
     for index, cluster in enumerate(report.clusters, 1):
         lines += _heading(index, cluster)
+        topic = topics.get(cluster.offtopic) if cluster.offtopic else None
+        if topic is not None:
+            known = {q.casefold().strip() for q in topic.questions}
+            new = [text for text in cluster.examples if text.casefold().strip() not in known]
+            lines += [
+                _comment(
+                    f"Declined on purpose: out-of-scope topic {topic.id} ({topic.title}) of "
+                    f"{OFFTOPIC_FILE}. Nothing to do if that is right; to decline such "
+                    "questions even more surely, paste these lines under that topic's "
+                    "`questions:`. If the bot should answer them, write an entry instead."
+                ),
+                *(f"{PHRASING_INDENT}- {yaml_quote(text)}" for text in new),
+            ]
+            continue
         entry = kb.get(cluster.nearest) if cluster.nearest else None
         if entry is not None and cluster.score >= min_score:
             known = {q.casefold().strip() for q in entry.questions}

@@ -134,8 +134,15 @@ def main() -> None:
     correct, wrong, rejected, oos, ins = score(cases, now, current)
     print(f"current: top1={correct / ins:.3f} wrong={wrong} rejected={rejected / max(oos, 1):.3f}")
     results = []
-    for unknown_df, unknown_word_df in itertools.product((1.0, 2.0, 4.0), (0.25, 0.5, 1.0)):
-        base = replace(DEFAULT_WEIGHTS, unknown_df=unknown_df, unknown_word_df=unknown_word_df)
+    for query_side, unknown_df, unknown_word_df in itertools.product(
+        (0.5, 0.6, 0.7), (2.0,), (0.25, 0.5, 1.0)
+    ):
+        base = replace(
+            DEFAULT_WEIGHTS,
+            query_side=query_side,
+            unknown_df=unknown_df,
+            unknown_word_df=unknown_word_df,
+        )
         signals = collect(Matcher(kb, weights=base), cases)
         for phrase, cover in itertools.product((0.3, 0.4, 0.5, 0.6), (0.2, 0.3, 0.4, 0.5)):
             fuzzy = round(1 - phrase - cover, 2)
@@ -175,7 +182,7 @@ def main() -> None:
     for top1, neg_wrong, rej, w in results[:15]:
         print(
             f"top1={top1:.3f} wrong={-neg_wrong} rejected={rej:.3f} "
-            f"phrase={w.phrase} cover={w.cover} fuzzy={w.fuzzy} "
+            f"phrase={w.phrase} cover={w.cover} fuzzy={w.fuzzy} query_side={w.query_side} "
             f"unknown_df={w.unknown_df} unknown_word_df={w.unknown_word_df} "
             f"min={w.min_score} answer={w.answer_score} margin={w.margin} "
             f"offtopic_lead={w.offtopic_lead}"

@@ -162,6 +162,8 @@ def test_unanswered_text(db: Path, capsys: Capture) -> None:
     assert "    - gaji pns brp\n    - Gaji PNS berapa ya\n    - gaji pns berapa?" in blocks[0]
     assert "nearest entry: ikut-kampanye (score" in blocks[2]
     assert "nearest entry: none" in blocks[1]
+    assert "    out of scope: gaji-tunjangan\n" in blocks[0]
+    assert "out of scope" not in blocks[2]
 
 
 def test_unanswered_json(db: Path, capsys: Capture) -> None:
@@ -184,6 +186,7 @@ def test_unanswered_json(db: Path, capsys: Capture) -> None:
         "tokens",
         "nearest",
         "score",
+        "offtopic",
     }
     assert first["examples"] == ["gaji pns brp", "Gaji PNS berapa ya", "gaji pns berapa?"]
     assert data["clusters"][2]["nearest"] == "ikut-kampanye"
@@ -216,13 +219,10 @@ def test_suggest_yaml(db: Path, capsys: Capture, tmp_path: Path) -> None:
     docs = list(yaml.safe_load_all(out))
     assert len(docs) == 4
     gaji, formasi, online, nasty = docs
-    # clusters far from every entry: a skeleton with the id and the phrasings
-    assert gaji == [
-        {
-            "id": "gaji-asn-berapa",
-            "questions": ["gaji pns brp", "Gaji PNS berapa ya", "gaji pns berapa?"],
-        }
-    ]
+    # a cluster an out-of-scope topic declines: phrasings for that topic, not a new entry
+    assert gaji == ["gaji pns brp", "Gaji PNS berapa ya", "gaji pns berapa?"]
+    assert "Declined on purpose: out-of-scope topic gaji-tunjangan" in out
+    # clusters far from every entry and topic: a skeleton with the id and the phrasings
     assert formasi[0]["id"] == "formasi-cpns-kapan-buka"
     assert nasty[0]["questions"] == [NASTY]  # quoted safely, read back exactly
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", nasty[0]["id"])

@@ -327,11 +327,12 @@ async def test_clusters_group_near_duplicates(log: Storage, matcher: Matcher) ->
     assert gaji.examples == ("gaji pns brp", "Gaji PNS berapa ya", "gaji pns berapa?")
     assert set(gaji.tokens) == {"gaji", "asn", "berapa"}
     assert gaji.first == at("2026-11-01T23:59:59.999") and gaji.last == at("2026-11-06T07:00")
+    assert gaji.offtopic == "gaji-tunjangan"  # a subject the bot declines, not a gap
     assert formasi.size == 3 and "formasi cpns kapan dibuka" in formasi.examples
     assert len(formasi.examples) == 3 and formasi.nearest is None  # no entry shares a word
     assert (online.size, online.ambiguous, online.nearest) == (2, 2, "ikut-kampanye")
     assert online.examples == ("ikut kampanye online boleh gak",)
-    assert online.score > 0.3
+    assert online.score > 0.3 and online.offtopic is None
     assert nasty.examples == (NASTY,) and nasty.size == 1
 
 

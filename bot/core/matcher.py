@@ -333,6 +333,10 @@ class Matcher:
         ]
         return MatchResult("ambiguous", question, tokens, tuple(close)), ranked
 
+    def offtopic_of(self, tokens: tuple[str, ...]) -> OffTopic | None:
+        """The out-of-scope topic that declines these tokens, if one does."""
+        return self._match_tokens("", tokens)[0].offtopic
+
     def _names(self, entry: Entry, token: str) -> bool:
         """True when a phrasing or keyword of the entry is this one word ("twibbon").
 

@@ -35,6 +35,8 @@ _REDUP_HYPHEN = re.compile(r"\b([a-z]+)-\1\b")
 _HYPHEN_PREFIX = re.compile(r"\b(e|nge|ng|di|ke|se|me|ber|ter|pe|pen|men|mem|meng)-(?=[a-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"(?<=[a-z])([a-z])\1{2,}")  # not at word start: "pppk"
+# A number glued to a money unit ("100rb", "2jt", "50k") is split so the unit can be read.
+_MONEY = re.compile(r"\b(\d+)(rb|ribu|k|jt|juta)\b")
 _NGE = re.compile(r"^nge(?=[a-z]{4,}$)")
 
 _NUMBER_WORDS = {
@@ -70,6 +72,7 @@ def basic_clean(text: str) -> str:
     # (emoji, punctuation, symbols) becomes a space.
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _NON_WORD.sub(" ", text)
+    text = _MONEY.sub(r"\1 \2", text)
     text = _REPEATS.sub(r"\1", text)
     return " ".join(text.split())
 
@@ -125,6 +128,7 @@ class Normalizer:
             if key and key != value:
                 self._phrases[key] = value
             targets.update(value)
+        self._single = {k[0]: v[0] for k, v in self._phrases.items() if len(k) == len(v) == 1}
         self._longest = min(_MAX_PHRASE_WORDS, max((len(k) for k in self._phrases), default=1))
         # Canonical words are already in their dictionary form: stemming them again could
         # only damage them (e.g. "pemilu" -> "milu").
@@ -181,11 +185,14 @@ class Normalizer:
         return [self.stem(t) for t in self.words(text) if t not in self._stopwords]
 
     def stem(self, token: str) -> str:
-        """Step 9 for one word."""
+        """Step 9 for one word; a stem that is itself a one-word synonym variant becomes its
+        canonical word ("konsekuensinya" -> "konsekuensi" -> "sanksi")."""
         if token in self._keep or len(token) <= 3 or not token.isalpha():
             return token
-        stemmed = self._stem(token)
-        return stemmed or token
+        stemmed = self._stem(token) or token
+        if stemmed != token:
+            return self._single.get(stemmed, stemmed)
+        return stemmed
 
     def key(self, text: str) -> str:
         """A canonical string for duplicate detection: the tokens joined by spaces."""
