@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -315,23 +316,11 @@ class _Validator:
         if not isinstance(title, str) or not title.strip():
             self.error(file, 1, None, "'category_title' must be a non-empty string")
         entries = data.get("entries")
-        entries_node = next(
-            (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == "entries"),
-            None,
-        )
+        entries_node = _child(node, "entries")
         if not isinstance(entries, list) or not isinstance(entries_node, yaml.SequenceNode):
             self.error(file, 1, None, "'entries' must be a list")
             return None
-        for item, item_node in zip(entries, entries_node.value, strict=True):
-            line = item_node.start_mark.line + 1
-            if not isinstance(item, dict) or not isinstance(item_node, yaml.MappingNode):
-                self.error(file, line, None, "each entry must be a mapping")
-                continue
-            field_lines = {
-                str(k.value): k.start_mark.line + 1
-                for k, _ in item_node.value
-                if isinstance(k, yaml.ScalarNode)
-            }
+        for item, line, field_lines in self._mappings(file, entries, entries_node, "entry"):
             entry = dict(item)
             entry.setdefault("category", category)
             if entry.get("category") != category:
@@ -344,20 +333,28 @@ class _Validator:
             out.append(_Located(entry, file, line, field_lines))
         return (category, title, file) if category and isinstance(title, str) else None
 
+    def _mappings(
+        self, file: str, items: list[Any], node: yaml.SequenceNode, what: str
+    ) -> Iterator[tuple[dict[str, Any], int, dict[str, int]]]:
+        """Each mapping of a YAML list with its line and the line of each of its keys;
+        anything else in the list is reported."""
+        for item, item_node in zip(items, node.value, strict=True):
+            line = item_node.start_mark.line + 1
+            if not isinstance(item, dict) or not isinstance(item_node, yaml.MappingNode):
+                self.error(file, line, None, f"each {what} must be a mapping")
+                continue
+            field_lines = {
+                str(k.value): k.start_mark.line + 1
+                for k, _ in item_node.value
+                if isinstance(k, yaml.ScalarNode)
+            }
+            yield item, line, field_lines
+
     def _topic_file(
         self, file: str, data: Any, node: yaml.Node | None, out: list[_Located]
     ) -> None:
         """luar-cakupan.yaml: ``topics``, each with id, title, referral and questions."""
-        topics_node = None
-        if isinstance(node, yaml.MappingNode):
-            topics_node = next(
-                (
-                    v
-                    for k, v in node.value
-                    if isinstance(k, yaml.ScalarNode) and k.value == "topics"
-                ),
-                None,
-            )
+        topics_node = _child(node, "topics")
         if (
             not isinstance(data, dict)
             or set(data) != {"topics"}
@@ -366,16 +363,7 @@ class _Validator:
         ):
             self.error(file, 1, None, "expected a mapping with one key, 'topics': a list")
             return
-        for item, item_node in zip(data["topics"], topics_node.value, strict=True):
-            line = item_node.start_mark.line + 1
-            if not isinstance(item, dict) or not isinstance(item_node, yaml.MappingNode):
-                self.error(file, line, None, "each topic must be a mapping")
-                continue
-            field_lines = {
-                str(k.value): k.start_mark.line + 1
-                for k, _ in item_node.value
-                if isinstance(k, yaml.ScalarNode)
-            }
+        for item, line, field_lines in self._mappings(file, data["topics"], topics_node, "topic"):
             out.append(_Located(dict(item), file, line, field_lines))
 
     def _topics(self, located: list[_Located], entry_ids: set[str]) -> list[OffTopic]:
@@ -576,6 +564,14 @@ class _Validator:
                         eid,
                         f"phrasing '{q}' is nearly the same as '{q2}' of '{eid2}'",
                     )
+
+
+def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The value node of ``key`` in a mapping node (None when absent or not a mapping)."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    values = (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key)
+    return next(values, None)
 
 
 def _id(d: Any) -> str | None:
