@@ -55,7 +55,13 @@ _ENTRY_FIELDS: Final = {
 }
 _BASIS_FIELDS: Final = {"regulation": True, "article": False, "quote": False}
 _FILE_FIELDS: Final = {"category": True, "category_title": True, "entries": True}
-_TOPIC_FIELDS: Final = {"id": True, "title": True, "referral": True, "questions": True}
+_TOPIC_FIELDS: Final = {
+    "id": True,
+    "title": True,
+    "referral": True,
+    "questions": True,
+    "unless": False,
+}
 _LEXICON_FIELDS: Final = {
     "synonyms": False,
     "stopwords": False,
@@ -384,10 +390,14 @@ class _Validator:
             if "questions" in d and not questions:
                 line = loc.field_lines.get("questions", loc.line)
                 self.error(loc.file, line, eid, "'questions' must be a list of non-empty strings")
+            unless = _str_list(d.get("unless", []))
+            if unless is None:
+                line = loc.field_lines.get("unless", loc.line)
+                self.error(loc.file, line, eid, "'unless' must be a list of words")
             if len(self.problems) > before:
                 loc.entry["questions"] = []  # keeps the phrasing checks from tripping on it
                 continue
-            assert eid is not None and questions is not None
+            assert eid is not None and questions is not None and unless is not None
             seen.add(eid)
             out.append(
                 OffTopic(
@@ -395,6 +405,7 @@ class _Validator:
                     d["title"].strip(),
                     d["referral"].strip(),
                     tuple(q.strip() for q in questions),
+                    tuple(w.strip() for w in unless),
                 )
             )
         return out

@@ -244,3 +244,12 @@ def test_a_sentence_must_agree_with_the_whole_story(engine: Engine) -> None:
         "dirawat. Cuti sakit pns berapa hari?"
     )
     assert engine.matcher.match(story).status == "no_match"
+
+
+def test_unless_words_take_a_question_out_of_a_topic(small_engine: Engine) -> None:
+    matcher = small_engine.matcher
+    # "cuti" alone: the cuti topic declines; with "kampanye" (an `unless` word, matched after
+    # normalisation, so "berkampanye" too) the topic stands aside.
+    assert matcher.offtopic_of(matcher.tokens("cara mengajukan cuti tahunan")) is not None
+    for question in ("cuti tahunan lalu ikut kampanye", "ambil cuti untuk berkampanye"):
+        assert matcher.offtopic_of(matcher.tokens(question)) is None, question

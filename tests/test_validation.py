@@ -208,8 +208,9 @@ def test_offtopic_topics_load(kb_dir: Path) -> None:
             "is the same as 'Apakah ASN boleh ikut kampanye?' of 'ikut-kampanye'",
         ),
         ("topics:", "topik:", "expected a mapping with one key, 'topics'"),
+        ("    unless: [kampanye, berkampanye]", "    unless: kampanye", "'unless' must be a list"),
     ],
-    ids=["id-of-entry", "id-twice", "unknown-field", "phrasing-of-entry", "shape"],
+    ids=["id-of-entry", "id-twice", "unknown-field", "phrasing-of-entry", "shape", "unless"],
 )
 def test_offtopic_file_errors(kb_dir: Path, old: str, new: str, message: str) -> None:
     path = kb_dir / "luar-cakupan.yaml"

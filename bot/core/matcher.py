@@ -144,6 +144,7 @@ class _IndexedEntry:
     topic: OffTopic | None
     vocabulary: frozenset[str]
     phrasings: tuple[_Phrasing, ...]
+    unless: frozenset[str] = frozenset()  # a topic's ``unless`` words, normalised
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +198,12 @@ class Matcher:
                     phrasings.append(_Phrasing(frozenset(toks), " ".join(toks), text))
             if not phrasings:
                 continue
-            indexed.append(_IndexedEntry(entry, topic, frozenset(vocabulary), tuple(phrasings)))
+            unless = frozenset(t for w in topic.unless for t in norm.tokens(w)) if topic else None
+            indexed.append(
+                _IndexedEntry(
+                    entry, topic, frozenset(vocabulary), tuple(phrasings), unless or frozenset()
+                )
+            )
             df.update(vocabulary)
             if entry is not None:
                 entry_vocabulary.update(vocabulary)
@@ -488,7 +494,7 @@ class Matcher:
         out: list[_Scored] = []
         for i, item in enumerate(self._entries):
             known = query_set & item.vocabulary
-            if not known:
+            if not known or query_set & item.unless:
                 continue
             cover = sum(weight[t] for t in known) / query_weight
             best_phrase, best_index = best.get(i, (0.0, item.phrasings[0].index))

@@ -79,6 +79,9 @@ class OffTopic:
     title: str
     referral: str
     questions: tuple[str, ...]
+    # words that take a question out of this topic: "pns dukung paslon bisa dipecat?" is
+    # not a non-political discipline question, whatever else it shares with one
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
