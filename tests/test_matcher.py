@@ -253,3 +253,37 @@ def test_unless_words_take_a_question_out_of_a_topic(small_engine: Engine) -> No
     assert matcher.offtopic_of(matcher.tokens("cara mengajukan cuti tahunan")) is not None
     for question in ("cuti tahunan lalu ikut kampanye", "ambil cuti untuk berkampanye"):
         assert matcher.offtopic_of(matcher.tokens(question)) is None, question
+
+
+# Written for this file (not from any question set): subjects the bot declines by name...
+DECLINED_AS = [
+    ("kapan tukin bulan ini cair ya", "gaji-tunjangan"),
+    ("cuti melahirkan pppk berapa bulan", "cuti-kehadiran"),
+    ("formasi cpns 2026 dibuka kapan", "rekrutmen-asn"),
+    ("cara cek nama saya terdaftar sebagai pemilih", "pemilih-dan-tps"),
+    ("hasil quick count pilgub jateng kemarin", "hasil-dan-sengketa"),
+]
+# ...and neutrality questions that share words with those subjects but stay answered.
+NOT_DECLINED = [
+    ("ambil cuti tahunan buat ikut kampanye caleg boleh?", "ikut-kampanye"),
+    ("asn dukung caleg di medsos bisa diberhentikan?", None),
+    ("honor kpps buat pns yang ikut kampanye dipotong?", None),
+    ("gaji dipotong karena ikut kampanye paslon?", None),
+]
+
+
+@pytest.mark.parametrize(("question", "topic"), DECLINED_AS)
+def test_out_of_scope_subjects_are_named(engine: Engine, question: str, topic: str) -> None:
+    result = engine.matcher.match(question)
+    assert result.status == "no_match"
+    assert result.offtopic is not None and result.offtopic.id == topic
+
+
+@pytest.mark.parametrize(("question", "entry_id"), NOT_DECLINED)
+def test_neutrality_questions_are_not_declined_by_a_topic(
+    engine: Engine, question: str, entry_id: str | None
+) -> None:
+    result = engine.matcher.match(question)
+    assert result.offtopic is None  # no topic claims it (it may still be too vague to answer)
+    if entry_id is not None:
+        assert result.entry is not None and result.entry.id == entry_id
