@@ -26,6 +26,7 @@ RUN pip install --no-deps . \
 USER netral
 VOLUME ["/data"]
 ENV NETRAL_DB=/data/netral.sqlite3 \
+    NETRAL_CACHE_DIR=/data/cache \
     NETRAL_KNOWLEDGE_DIR=/app/knowledge \
     NETRAL_LOG_LEVEL=INFO
 
