@@ -28,7 +28,7 @@ TARGET_REJECTION = 0.90
 # (set, minimum top-1, maximum wrong, minimum rejection)
 GATES = [
     ("questions.yaml", TARGET_TOP1, TARGET_WRONG, TARGET_REJECTION),
-    ("questions2.yaml", 0.87, TARGET_WRONG, TARGET_REJECTION),  # top-1: 87.3%, target not met
+    ("questions2.yaml", 0.875, TARGET_WRONG, TARGET_REJECTION),  # top-1: 88.0%, target not met
 ]
 
 
