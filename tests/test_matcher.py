@@ -287,3 +287,18 @@ def test_neutrality_questions_are_not_declined_by_a_topic(
     assert result.offtopic is None  # no topic claims it (it may still be too vague to answer)
     if entry_id is not None:
         assert result.entry is not None and result.entry.id == entry_id
+
+
+@pytest.mark.parametrize(
+    ("question", "token", "absent"),
+    [
+        ("dpt amplop dari timses, boleh diterima?", "dapat", "dptpemilu"),  # chat: "dapat"
+        ("nama saya tidak ada di dpt", "dptpemilu", "dapat"),  # the voter list
+        ("cara cek dpt online", "dptpemilu", "dapat"),
+    ],
+)
+def test_dpt_is_read_from_its_neighbours(
+    engine: Engine, question: str, token: str, absent: str
+) -> None:
+    tokens = engine.matcher.tokens(question)
+    assert token in tokens and absent not in tokens
