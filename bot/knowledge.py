@@ -59,8 +59,9 @@ _TOPIC_FIELDS: Final = {
     "id": True,
     "title": True,
     "referral": True,
-    "questions": True,
+    "questions": False,
     "unless": False,
+    "subjects": False,
 }
 _LEXICON_FIELDS: Final = {
     "synonyms": False,
@@ -386,7 +387,7 @@ class _Validator:
             for key in ("title", "referral"):
                 if key in d and (not isinstance(d[key], str) or not d[key].strip()):
                     self.error(loc.file, loc.line, eid, f"'{key}' must be a non-empty string")
-            questions = _str_list(d.get("questions"))
+            questions = _str_list(d.get("questions", []))
             if "questions" in d and not questions:
                 line = loc.field_lines.get("questions", loc.line)
                 self.error(loc.file, line, eid, "'questions' must be a list of non-empty strings")
@@ -394,10 +395,18 @@ class _Validator:
             if unless is None:
                 line = loc.field_lines.get("unless", loc.line)
                 self.error(loc.file, line, eid, "'unless' must be a list of words")
+            subjects = _str_list(d.get("subjects", []))
+            if subjects is None:
+                line = loc.field_lines.get("subjects", loc.line)
+                self.error(loc.file, line, eid, "'subjects' must be a list of words or phrases")
+            elif not subjects and "questions" not in d:
+                self.error(loc.file, loc.line, eid, "a topic needs 'questions' or 'subjects'")
             if len(self.problems) > before:
                 loc.entry["questions"] = []  # keeps the phrasing checks from tripping on it
                 continue
-            assert eid is not None and questions is not None and unless is not None
+            assert eid is not None and questions is not None
+            assert unless is not None and subjects is not None
+            d.setdefault("questions", [])  # a subjects-only topic has no phrasings to check
             seen.add(eid)
             out.append(
                 OffTopic(
@@ -406,6 +415,7 @@ class _Validator:
                     d["referral"].strip(),
                     tuple(q.strip() for q in questions),
                     tuple(w.strip() for w in unless),
+                    tuple(w.strip() for w in subjects),
                 )
             )
         return out

@@ -302,3 +302,23 @@ def test_dpt_is_read_from_its_neighbours(
 ) -> None:
     tokens = engine.matcher.tokens(question)
     assert token in tokens and absent not in tokens
+
+
+@pytest.mark.parametrize(
+    ("question", "declined"),
+    [
+        ("mahasiswa boleh jadi relawan capres?", True),
+        ("saya pedagang pasar, boleh tempel poster caleg?", True),
+        ("kalau petani ikut kampanye akbar gimana", True),
+        ("pns ajak mahasiswa pilih caleg boleh?", False),  # an ASN asks
+        ("ajak pedagang pilih paslon, sy guru, boleh?", False),
+        ("mahasiswa magang di dinas boleh ikut kampanye?", False),  # "dinas": at work
+        ("pns ikut kampanye boleh?", False),
+    ],
+)
+def test_questions_about_people_who_are_not_asn(
+    engine: Engine, question: str, declined: bool
+) -> None:
+    result = engine.matcher.match(question)
+    topic = result.offtopic.id if result.offtopic else None
+    assert (topic == "warga-bukan-asn") == declined, (result.status, topic)

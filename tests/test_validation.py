@@ -209,8 +209,28 @@ def test_offtopic_topics_load(kb_dir: Path) -> None:
         ),
         ("topics:", "topik:", "expected a mapping with one key, 'topics'"),
         ("    unless: [kampanye, berkampanye]", "    unless: kampanye", "'unless' must be a list"),
+        (
+            "    unless: [kampanye, berkampanye]",
+            "    subjects: mahasiswa",
+            "'subjects' must be a list of words or phrases",
+        ),
+        (
+            "    questions:\n      - cuti tahunan berapa hari\n      - syarat cuti melahirkan\n"
+            "      - cara mengajukan cuti besar\n",
+            "",
+            "a topic needs 'questions' or 'subjects'",
+        ),
     ],
-    ids=["id-of-entry", "id-twice", "unknown-field", "phrasing-of-entry", "shape", "unless"],
+    ids=[
+        "id-of-entry",
+        "id-twice",
+        "unknown-field",
+        "phrasing-of-entry",
+        "shape",
+        "unless",
+        "subjects",
+        "nothing-to-match",
+    ],
 )
 def test_offtopic_file_errors(kb_dir: Path, old: str, new: str, message: str) -> None:
     path = kb_dir / "luar-cakupan.yaml"

@@ -244,6 +244,16 @@ class Matcher:
         phrases = {" ".join(norm.raw_words(p)) for p in kb.lexicon.offtopic if " " in p}
         used_text = "\n".join(cleaned_sources)  # each source is padded with spaces
         self._offtopic_phrases = tuple(sorted(p for p in phrases if f" {p} " not in used_text))
+        # Topics that decline by who the question is about (OffTopic.subjects).
+        self._subject_rules = tuple(
+            (
+                t,
+                tuple(tuple(norm.raw_words(x)) for x in t.subjects),
+                frozenset(tok for w in t.unless for tok in norm.tokens(w)),
+            )
+            for t in kb.offtopics
+            if t.subjects
+        )
         self._single = {
             item.entry.id: {p.tokens for p in item.phrasings if len(p.tokens) == 1}
             for item in self._entries
@@ -288,6 +298,9 @@ class Matcher:
         ranks highest, so the story still has to agree with it.
         """
         tokens = self.tokens(question)
+        about = self._subject_topic(question, tokens)
+        if about is not None:
+            return MatchResult("no_match", question, tokens, (), about)
         whole, ranked = self._match_tokens(question, tokens)
         if whole.status == "answered" or whole.offtopic is not None:
             return whole
@@ -338,6 +351,24 @@ class Matcher:
             if c.score >= w.min_score and top - c.score <= w.suggest_window
         ]
         return MatchResult("ambiguous", question, tokens, tuple(close)), ranked
+
+    def _subject_topic(self, question: str, tokens: tuple[str, ...]) -> OffTopic | None:
+        """The topic whose subjects open the question ("mahasiswa boleh ikut kampanye?",
+        "sy pedagang, ..."), unless the question also names an ASN ("pns", "guru", ...)."""
+        if not self._subject_rules:
+            return None
+        words = self.normalizer.raw_words(question)
+        start = 0
+        while start < len(words) and words[start] in _LEADING:
+            start += 1
+        query = frozenset(tokens)
+        for topic, subjects, unless in self._subject_rules:
+            if query & unless:
+                continue
+            for subject in subjects:
+                if subject and tuple(words[start : start + len(subject)]) == subject:
+                    return topic
+        return None
 
     def offtopic_of(self, tokens: tuple[str, ...]) -> OffTopic | None:
         """The out-of-scope topic that declines these tokens, if one does."""
@@ -523,6 +554,44 @@ def decide(top: float, runner_up: float, offtopic: float, w: Weights) -> Status:
         return "answered"
     return "ambiguous"
 
+
+# Words that may come before the subject of a question: "saya mahasiswa", "kalau pedagang".
+_LEADING: Final = frozenset(
+    [
+        "sy",
+        "saya",
+        "aku",
+        "gw",
+        "gue",
+        "ku",
+        "kalau",
+        "kalo",
+        "klo",
+        "kl",
+        "apakah",
+        "apa",
+        "bagaimana",
+        "gimana",
+        "gmn",
+        "misal",
+        "jika",
+        "bila",
+        "min",
+        "kak",
+        "pak",
+        "bu",
+        "mas",
+        "mbak",
+        "bang",
+        "halo",
+        "hai",
+        "permisi",
+        "maaf",
+        "mau",
+        "tanya",
+        "nanya",
+    ]
+)
 
 # Prefix of the marker token for an off-topic phrase (cannot come out of normalisation).
 _OFFTOPIC_MARK: Final = "~"

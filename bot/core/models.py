@@ -82,6 +82,10 @@ class OffTopic:
     # words that take a question out of this topic: "pns dukung paslon bisa dipecat?" is
     # not a non-political discipline question, whatever else it shares with one
     unless: tuple[str, ...] = ()
+    # who the question is about, when that alone puts it out of scope ("mahasiswa boleh ikut
+    # kampanye?"): a question that opens with one of these (after "saya", "kalau", ...)
+    # and has none of the ``unless`` words is declined by this topic
+    subjects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
