@@ -509,8 +509,7 @@ def _make_cluster(matcher: Matcher, leader: _Group, parts: list[_Group]) -> Clus
         if _fold(text) not in seen and len(examples) < EXAMPLES_PER_CLUSTER:
             seen.add(_fold(text))
             examples.append(text)
-    ranked = matcher.rank(leader.tokens)
-    topic = matcher.offtopic_of(leader.tokens)
+    ranked, topic = matcher.rank_with_topic(leader.tokens)
     first = min(g.first for g in parts if g.first is not None)
     last = max(g.last for g in parts if g.last is not None)
     return Cluster(

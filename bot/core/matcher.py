@@ -220,9 +220,8 @@ class Matcher:
                 texts.append(p.text)
             weighted.append(replace(item, phrasings=tuple(phrasings)))
         self._entries = tuple(weighted)
-        self._phrasing_texts = texts
-        # Token-sorted once, so that fuzz.ratio on them equals fuzz.token_sort_ratio on the
-        # texts at half the cost (the sort is not redone for every question).
+        # Every phrasing's tokens, sorted once: fuzz.ratio on these equals
+        # fuzz.token_sort_ratio on the texts at half the cost (no sort per question).
         self._phrasing_sorted = [" ".join(sorted(t.split())) for t in texts]
         # Flat per-phrasing arrays for the scoring loop: owner (index into _entries), weight.
         self._phrasing_owner = [i for i, it in enumerate(self._entries) for _ in it.phrasings]
@@ -370,9 +369,11 @@ class Matcher:
                     return topic
         return None
 
-    def offtopic_of(self, tokens: tuple[str, ...]) -> OffTopic | None:
-        """The out-of-scope topic that declines these tokens, if one does."""
-        return self._match_tokens("", tokens)[0].offtopic
+    def rank_with_topic(self, tokens: tuple[str, ...]) -> tuple[list[Candidate], OffTopic | None]:
+        """``rank(tokens)`` and the out-of-scope topic that declines them (if any), from one
+        scoring pass."""
+        result, ranked = self._match_tokens("", tokens)
+        return ranked, result.offtopic
 
     def _names(self, entry: Entry, token: str) -> bool:
         """True when a phrasing or keyword of the entry is this one word ("twibbon").
@@ -502,7 +503,7 @@ class Matcher:
         query_text = " ".join(sorted(tokens))
         # Fuzzy similarity (token sort ratio) to every phrasing in one call (rapidfuzz's C
         # loop).
-        fuzzy = [0.0] * len(self._phrasing_texts)
+        fuzzy = [0.0] * len(self._phrasing_sorted)
         for _, similarity, index in process.extract(
             query_text, self._phrasing_sorted, scorer=fuzz.ratio, limit=None
         ):
