@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import stemcache
+from bot.core.conversation import Turn
 from bot.core.engine import Answer, Engine
-from bot.core.evaluate import evaluate
+from bot.core.evaluate import Case, Report, evaluate
+from bot.core.followup_eval import evaluate_conversations
 from bot.core.render import Button, Reply
-from bot.evalset import EvalSetError, load_cases
+from bot.evalset import EvalSetError, is_conversation_set, load_cases, load_conversations
 from bot.knowledge import KnowledgeError, load_knowledge, require_knowledge
 
 EXIT_OK = 0
@@ -75,9 +77,19 @@ def build_parser(*, engine_only: bool = False) -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question (or '-' for one per line on stdin)")
     ask.add_argument("question", help="the question, or '-' to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="print JSON instead of the reply")
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="with '-': the lines are turns of one conversation, read in context like the bot "
+        "reads follow-ups; an empty line starts a new conversation",
+    )
     ask.set_defaults(func=cmd_ask)
 
-    ev = sub.add_parser("eval", help="measure the matcher on a YAML list of {q, expect}")
+    ev = sub.add_parser(
+        "eval",
+        help="measure the matcher on a YAML list of {q, expect}, or of conversations "
+        "({turns: [{q, expect}, ...]}: the follow-up turns are scored)",
+    )
     ev.add_argument("file", type=Path)
     ev.add_argument("--verbose", "-v", action="store_true", help="list every failure")
     ev.set_defaults(func=cmd_eval)
@@ -154,6 +166,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "score": round(result.score, 4),
         "verdict": entry.verdict if entry else None,
         "answer": answer.reply.text,
+        "followup": answer.followup,
         "suggestions": [
             {"id": c.entry.id, "question": c.entry.canonical_question, "score": round(c.score, 4)}
             for c in result.candidates
@@ -166,12 +179,22 @@ def answer_json(answer: Answer) -> dict[str, object]:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question, or every line of stdin with '-'."""
     engine = _engine(args)
+    if args.conversation and args.question != "-":
+        print("netral ask: --conversation reads the turns from stdin: use '-'", file=sys.stderr)
+        return EXIT_USAGE
     if args.question == "-":
+        turn: Turn | None = None
         for line in sys.stdin:
             question = line.strip()
             if not question:
+                turn = None  # an empty line starts a new conversation
                 continue
-            _print_answer(engine.ask(question), as_json=args.json, out=sys.stdout)
+            if args.conversation:
+                answer = engine.converse(question, turn)
+                turn = answer.turn
+            else:
+                answer = engine.ask(question)
+            _print_answer(answer, as_json=args.json, out=sys.stdout)
             sys.stdout.flush()
         return EXIT_OK
     if not args.question.strip():
@@ -204,6 +227,8 @@ def format_reply(reply: Reply, numbered: Sequence[Button] = ()) -> str:
 def cmd_eval(args: argparse.Namespace) -> int:
     """Print the matcher's figures on an evaluation file."""
     try:
+        if is_conversation_set(args.file):
+            return _eval_conversations(args, load_conversations(args.file))
         cases = load_cases(args.file)
     except EvalSetError as exc:
         print(f"netral eval: {exc}", file=sys.stderr)
@@ -224,20 +249,36 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     elapsed = time.perf_counter() - start
     if args.verbose:
-        for o in report.outcomes:
-            if not o.failed:
-                continue
-            got = ", ".join(f"{c.entry.id}:{c.score:.2f}" for c in o.result.candidates) or "-"
-            expect = ", ".join(sorted(o.case.expect)) or "null"
-            print(
-                f"{o.kind:15} {o.case.question!r}\n{'':15} expect={expect} "
-                f"got={o.result.status}[{got}] tokens={' '.join(o.result.tokens)}"
-            )
-        print()
+        _print_failures(report)
     print(
         f"{args.file}: {len(cases)} questions in {elapsed * 1000:.0f} ms "
         f"({elapsed * 1000 / max(len(cases), 1):.2f} ms each)"
     )
+    for line in report.summary_lines():
+        print(line)
+    return EXIT_OK
+
+
+def _print_failures(report: Report) -> None:
+    for o in report.outcomes:
+        if not o.failed:
+            continue
+        got = ", ".join(f"{c.entry.id}:{c.score:.2f}" for c in o.result.candidates) or "-"
+        expect = ", ".join(sorted(o.case.expect)) or "null"
+        print(
+            f"{o.kind:15} {o.case.question!r}\n{'':15} expect={expect} "
+            f"got={o.result.status}[{got}] tokens={' '.join(o.result.tokens)}"
+        )
+    print()
+
+
+def _eval_conversations(args: argparse.Namespace, conversations: list[list[Case]]) -> int:
+    """Follow-up figures: every turn after the first, answered in its conversation."""
+    engine = _engine(args)
+    report = evaluate_conversations(conversations, engine)
+    if args.verbose:
+        _print_failures(report)
+    print(f"{args.file}: {len(conversations)} conversations, follow-up turns scored")
     for line in report.summary_lines():
         print(line)
     return EXIT_OK
@@ -271,6 +312,7 @@ def run_console(
         "Ketik pertanyaan, nomor untuk memilih, atau 'keluar'.\n"
     )
     choices: list[Button] = []
+    turn: Turn | None = None  # the conversation's memory, as the bot keeps it per chat
     while True:
         if interactive:
             out.write("\nAnda> ")
@@ -301,9 +343,11 @@ def run_console(
             reply = engine.show(button.entry_id or "")
             if reply is None:
                 continue
+            turn = engine.chose(button.entry_id or "", turn)
         else:
             started = time.perf_counter()
-            answer = engine.ask(text)
+            answer = engine.converse(text, turn)
+            turn = answer.turn
             reply = answer.reply
             if on_answer is not None:
                 on_answer(text, answer, time.perf_counter() - started)

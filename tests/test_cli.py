@@ -13,10 +13,10 @@ import pytest
 
 from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, _command_of, main, run_console
 from bot.core.engine import Engine
-from tests.conftest import ROOT, SMALL_KB
+from tests.conftest import KNOWLEDGE, ROOT, SMALL_KB
 
 KB = ["--knowledge", str(SMALL_KB)]
-JSON_KEYS = {"status", "id", "score", "verdict", "answer", "suggestions"}
+JSON_KEYS = {"status", "id", "score", "verdict", "answer", "followup", "suggestions"}
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -70,6 +70,56 @@ def test_ask_stdin_one_json_per_line(
     assert code == EXIT_OK
     assert [x["status"] for x in lines] == ["answered", "no_match", "answered"]
     assert all(set(x) == JSON_KEYS for x in lines)
+
+
+def test_ask_conversation_reads_followups_in_context(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turns = (
+        "boleh gak pns like postingan caleg di ig?\nhukumannya apa?\nkalau saya pppk?\n"
+        "\nhukumannya apa?\n"  # a new conversation: nothing to refer to
+    )
+    monkeypatch.setattr(sys, "stdin", io.StringIO(turns))
+    code = main(["--knowledge", str(KNOWLEDGE), "ask", "--json", "--conversation", "-"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert code == EXIT_OK
+    assert [(x["id"], x["followup"]) for x in lines[:3]] == [
+        ("medsos-like-share-komentar", None),
+        ("medsos-like-share-komentar", "sanction"),
+        ("medsos-like-share-komentar", "status"),
+    ]
+    assert lines[3]["followup"] is None and lines[3]["id"] != "medsos-like-share-komentar"
+    assert all(set(x) == JSON_KEYS for x in lines)
+
+
+def test_ask_conversation_needs_stdin(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "ask", "--conversation", "hukumannya?")
+    assert code == EXIT_USAGE and "stdin" in err
+
+
+def test_eval_conversations_scores_followups(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    convs = tmp_path / "conversations.yaml"
+    convs.write_text(
+        "- turns:\n"
+        "    - {q: 'asn boleh ikut kampanye?', expect: ikut-kampanye}\n"
+        "    - {q: 'hukumannya apa?', expect: ikut-kampanye}\n"
+        "- turns:\n"
+        "    - {q: 'asn boleh ikut kampanye?', expect: ikut-kampanye}\n"
+        "    - {q: 'makasih min', expect: null}\n",
+        encoding="utf-8",
+    )
+    code = main(["--knowledge", str(KNOWLEDGE), "eval", str(convs)])
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert "2 conversations" in out
+    assert "questions: 2 (1 in scope, 1 out of scope)" in out
+    assert "top-1 accuracy: 100.0% (1/1)" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- turns: [{q: 'only one', expect: null}]\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", str(bad))
+    assert code == EXIT_INVALID and "2 or more" in err
 
 
 def test_broken_knowledge_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -145,6 +195,15 @@ def test_console_session(small_engine: Engine) -> None:
     assert "Maaf" in text  # "halo"
     assert text.rstrip().endswith("Sampai jumpa.")
     assert "not read" not in text
+
+
+def test_console_remembers_the_conversation(engine: Engine) -> None:
+    stdin = io.StringIO("boleh gak pns ikut kampanye\nsanksinya apa?\nkeluar\n")
+    out = io.StringIO()
+    assert run_console(engine, stdin, out) == EXIT_OK
+    replies = out.getvalue().split("⛔ DILARANG — Ikut kampanye")
+    assert len(replies) == 3  # the follow-up got the same entry
+    assert replies[2].lstrip().startswith("Sanksi:")  # its sanction first
 
 
 def test_console_ends_on_eof(small_engine: Engine) -> None:

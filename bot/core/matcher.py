@@ -375,6 +375,10 @@ class Matcher:
         result, ranked = self._match_tokens("", tokens)
         return ranked, result.offtopic
 
+    def unknown(self, tokens: tuple[str, ...]) -> list[str]:
+        """The tokens that no entry, topic or lexicon list knows."""
+        return [t for t in tokens if t not in self._idf]
+
     def _names(self, entry: Entry, token: str) -> bool:
         """True when a phrasing or keyword of the entry is this one word ("twibbon").
 

@@ -55,6 +55,10 @@ SMALLTALK_REPLIES: Final = {
     "oke": "Baik. Jika ada pertanyaan lain tentang netralitas ASN, silakan ketik saja.",
 }
 
+# Which part of an answer card a follow-up asked for ("hukumannya?", "aturannya?"): it
+# comes right after the verdict line.
+Focus = Literal["sanction", "legal"] | None
+
 ButtonKind = Literal["entry", "suggestion", "related", "feedback_up", "feedback_down"]
 
 
@@ -85,13 +89,19 @@ def verdict_label(verdict: str) -> str:
     return VERDICT_LABELS.get(verdict, verdict.upper())
 
 
-def render_entry(entry: Entry, kb: KnowledgeBase, *, feedback: bool = True) -> Reply:
-    """The answer card: verdict line, answer, legal basis, sanction; related and feedback."""
+def render_entry(
+    entry: Entry, kb: KnowledgeBase, *, feedback: bool = True, focus: Focus = None
+) -> Reply:
+    """The answer card: verdict line, answer, legal basis, sanction; related and feedback.
+
+    With a ``focus`` the sanction or the legal basis comes right after the verdict line.
+    """
     text_parts = [f"{verdict_label(entry.verdict)} — {entry.title}", entry.answer]
     html_parts = [
         f"<b>{verdict_label(entry.verdict)} — {html.escape(entry.title)}</b>",
         html.escape(entry.answer),
     ]
+    legal_at = len(text_parts)
     if entry.legal_basis:
         text_lines = ["Dasar hukum:"]
         html_lines = ["<b>Dasar hukum:</b>"]
@@ -107,6 +117,12 @@ def render_entry(entry: Entry, kb: KnowledgeBase, *, feedback: bool = True) -> R
     if entry.sanction:
         text_parts.append(f"Sanksi: {entry.sanction}")
         html_parts.append(f"<b>Sanksi:</b> {html.escape(entry.sanction)}")
+        if focus == "sanction":
+            text_parts.insert(1, text_parts.pop())
+            html_parts.insert(1, html_parts.pop())
+    if focus == "legal" and entry.legal_basis:
+        text_parts.insert(1, text_parts.pop(legal_at))
+        html_parts.insert(1, html_parts.pop(legal_at))
     rows: list[tuple[Button, ...]] = []
     related = [kb.get(r) for r in entry.related]
     for rel in (r for r in related if r is not None):

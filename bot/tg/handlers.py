@@ -18,6 +18,7 @@ from telegram import (
 from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, TelegramError
 
+from bot.core.conversation import conversation_key
 from bot.core.engine import MAX_QUESTION_CHARS, Answer
 from bot.core.render import Reply, render_entry, split_message
 from bot.knowledge import load_knowledge
@@ -44,6 +45,21 @@ def _user_key(services: BotServices, update: Update) -> str:
     if services.storage is None or user is None:
         return ""
     return services.storage.user_key(user.id)
+
+
+def conversation_of(services: BotServices, update: Update) -> str:
+    """The memory key of the update's conversation: the private chat, or the user within a
+    group's thread (two members of a group each have their own follow-ups)."""
+    chat = update.effective_chat
+    user = update.effective_user
+    message = update.effective_message
+    thread = message.message_thread_id if message is not None else None
+    return conversation_key(
+        services.memory_secret,
+        chat.id if chat else 0,
+        thread or 0,
+        user.id if user else 0,
+    )
 
 
 def _chat_type(update: Update) -> str:
@@ -83,7 +99,10 @@ async def answer_question(update: Update, context: Context, text: str, source: s
             await message.reply_text(texts.TOO_FAST.format(seconds=max(1, round(wait))))
         return
     started = time.perf_counter()
-    answer: Answer = services.require_engine().ask(text)
+    key = conversation_of(services, update)
+    answer: Answer = services.require_engine().converse(text, services.memory.recall(key))
+    if answer.turn is not None:
+        services.memory.remember(key, answer.turn)
     qid = new_qid()
     await send_reply(message, answer.reply, qid)
     _log_question(services, update, text, answer, qid, source, started)
@@ -279,6 +298,10 @@ async def button(update: Update, context: Context) -> None:
         return
     kind = {"suggestion": "suggestion_pick", "related": "related"}.get(data.kind, "button")
     _log_event(services, update, kind, data.qid, entry.id)
+    key = conversation_of(services, update)
+    turn = services.require_engine().chose(entry.id, services.memory.recall(key))
+    if turn is not None:
+        services.memory.remember(key, turn)
     await send_reply(message, render_entry(entry, kb), data.qid or new_qid())
 
 

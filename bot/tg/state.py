@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.core.conversation import Memory, new_secret
 from bot.core.engine import Engine
 from bot.core.flood import FloodGate
 from bot.settings import Settings
@@ -25,6 +26,10 @@ class BotServices:
     storage: Storage | None = None
     writer: LogWriter | None = None
     flood: FloodGate = field(default_factory=FloodGate)
+    # Each conversation's last turn, for follow-ups (bot/core/conversation.py); keyed by a
+    # hash under ``memory_secret``, which lives only as long as the process.
+    memory: Memory = field(default_factory=Memory)
+    memory_secret: bytes = field(default_factory=new_secret, repr=False)
     # update_ids whose handler raised: read by the update processor after each update.
     failed_updates: set[int] = field(default_factory=set)
     # How often each update in flight has been attempted (the processor keeps it), so that

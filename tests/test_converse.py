@@ -1,0 +1,112 @@
+"""Engine.converse: follow-ups answered in context, standalone questions left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.conversation import Turn
+from bot.core.engine import Engine
+
+
+def second_turn(engine: Engine, first: str, second: str) -> tuple[str, str | None, str | None]:
+    turn = engine.converse(first).turn
+    answer = engine.converse(second, turn)
+    entry = answer.result.entry
+    return answer.result.status, entry.id if entry else None, answer.followup
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "entry_id", "followup"),
+    [
+        (
+            "boleh gak pns like postingan caleg di ig?",
+            "hukumannya apa?",
+            "medsos-like-share-komentar",
+            "sanction",
+        ),
+        ("asn boleh ikut kampanye?", "aturannya di mana?", "ikut-kampanye", "legal"),
+        ("asn boleh ikut kampanye?", "kalau saya pppk?", "ikut-kampanye", "status"),
+        ("asn boleh ikut kampanye?", "kalau di hari libur?", "ikut-kampanye", "elliptical"),
+        # a new situation named in full is answered on its own
+        (
+            "asn boleh ikut kampanye?",
+            "kalau pasang stiker caleg di mobil pribadi?",
+            "alat-peraga-kampanye",
+            None,
+        ),
+        ("boleh foto sama caleg?", "kalau pose dua jari?", "gestur-simbol-jari", None),
+        # a standalone question is not taken over
+        (
+            "asn boleh ikut kampanye?",
+            "apakah asn boleh menjadi anggota partai politik?",
+            "anggota-partai",
+            None,
+        ),
+    ],
+)
+def test_followup_answers(
+    engine: Engine, first: str, second: str, entry_id: str, followup: str | None
+) -> None:
+    assert second_turn(engine, first, second) == ("answered", entry_id, followup)
+
+
+@pytest.mark.parametrize(
+    "second",
+    ["makasih min", "ok siap", "gaji pns golongan 3a berapa", "resep rendang", "kalau gajinya?"],
+)
+def test_small_talk_and_out_of_scope_not_hijacked(engine: Engine, second: str) -> None:
+    status, entry_id, followup = second_turn(engine, "asn boleh ikut kampanye?", second)
+    assert (status, entry_id, followup) == ("no_match", None, None)
+
+
+def test_thanks_keeps_the_context(engine: Engine) -> None:
+    turn = engine.converse("asn boleh ikut kampanye?").turn
+    turn = engine.converse("makasih min", turn).turn
+    answer = engine.converse("hukumannya apa?", turn)
+    assert answer.result.entry is not None and answer.result.entry.id == "ikut-kampanye"
+
+
+def test_sanction_followup_puts_the_sanction_first(engine: Engine) -> None:
+    turn = engine.converse("asn boleh ikut kampanye?").turn
+    text = engine.converse("sanksinya berat gak?", turn).reply.text
+    parts = text.split("\n\n")
+    assert parts[1].startswith("Sanksi:")
+
+
+def test_legal_followup_puts_the_legal_basis_first(engine: Engine) -> None:
+    turn = engine.converse("asn boleh ikut kampanye?").turn
+    text = engine.converse("dasar hukumnya apa?", turn).reply.text
+    assert text.split("\n\n")[1].startswith("Dasar hukum:")
+
+
+@pytest.mark.parametrize("message", ["kalau saya pppk?", "hukumannya apa?", "aturannya di mana?"])
+def test_followup_as_first_message_gets_a_sensible_reply(engine: Engine, message: str) -> None:
+    answer = engine.converse(message, None)
+    assert answer.reply.text
+    assert answer.followup is None
+    assert answer.turn is not None and answer.turn.text == message
+
+
+def test_status_is_remembered_across_turns(engine: Engine) -> None:
+    turn = engine.converse("saya pppk, boleh ikut kampanye?").turn
+    assert turn is not None and turn.status == "pppk"
+    turn = engine.converse("kalau like postingan caleg?", turn).turn
+    assert turn is not None and turn.status == "pppk"
+
+
+def test_chosen_entry_becomes_the_context(engine: Engine) -> None:
+    turn = engine.chose("gestur-simbol-jari", Turn("x", None, "cpns"))
+    assert turn == Turn(
+        engine.kb.get("gestur-simbol-jari").canonical_question,  # type: ignore[union-attr]
+        "gestur-simbol-jari",
+        "cpns",
+    )
+    answer = engine.converse("sanksinya apa?", turn)
+    assert answer.result.entry is not None and answer.result.entry.id == "gestur-simbol-jari"
+    assert engine.chose("no-such-entry", turn) == turn
+
+
+def test_huge_followup_is_bounded(engine: Engine) -> None:
+    turn = engine.converse("asn boleh ikut kampanye?").turn
+    answer = engine.converse("kalau " + "x" * 50_000, turn)
+    assert answer.reply.text
