@@ -27,14 +27,8 @@ def second_turn(engine: Engine, first: str, second: str) -> tuple[str, str | Non
         ("asn boleh ikut kampanye?", "aturannya di mana?", "ikut-kampanye", "legal"),
         ("asn boleh ikut kampanye?", "kalau saya pppk?", "ikut-kampanye", "status"),
         ("asn boleh ikut kampanye?", "kalau di hari libur?", "ikut-kampanye", "elliptical"),
-        # a new situation named in full is answered on its own
-        (
-            "asn boleh ikut kampanye?",
-            "kalau pasang stiker caleg di mobil pribadi?",
-            "alat-peraga-kampanye",
-            None,
-        ),
-        ("boleh foto sama caleg?", "kalau pose dua jari?", "gestur-simbol-jari", None),
+        # the sanction of the previous answer, though alone it reads as another subject
+        ("asn boleh ikut kampanye?", "langsung dipecat?", "ikut-kampanye", "short"),
         # a standalone question is not taken over
         (
             "asn boleh ikut kampanye?",
@@ -51,8 +45,44 @@ def test_followup_answers(
 
 
 @pytest.mark.parametrize(
+    ("first", "second", "entry_id"),
+    [
+        # a new situation named in full gets its own entry
+        (
+            "asn boleh ikut kampanye?",
+            "kalau pasang stiker caleg di mobil pribadi?",
+            "alat-peraga-kampanye",
+        ),
+        ("boleh foto sama caleg?", "kalau pose dua jari?", "gestur-simbol-jari"),
+        # the joined reading wins over a confident but context-free one
+        (
+            "boleh gak pns like postingan caleg di ig?",
+            "kalau cuma di grup keluarga?",
+            "medsos-like-share-komentar",
+        ),
+    ],
+)
+def test_new_situation_in_context(engine: Engine, first: str, second: str, entry_id: str) -> None:
+    assert second_turn(engine, first, second)[:2] == ("answered", entry_id)
+
+
+def test_unsure_elliptical_followup_is_no_dead_end(engine: Engine) -> None:
+    turn = Turn("asn boleh ikut kampanye?", "ikut-kampanye")
+    answer = engine.converse("kalau xyzzy qwerty?", turn)
+    assert answer.result.status in ("answered", "ambiguous")
+    assert "ikut-kampanye" in [c.entry.id for c in answer.result.candidates]
+
+
+@pytest.mark.parametrize(
     "second",
-    ["makasih min", "ok siap", "gaji pns golongan 3a berapa", "resep rendang", "kalau gajinya?"],
+    [
+        "matur nuwun sanget pak",
+        "makasih min",
+        "ok siap",
+        "gaji pns golongan 3a berapa",
+        "resep rendang",
+        "kalau gajinya?",
+    ],
 )
 def test_small_talk_and_out_of_scope_not_hijacked(engine: Engine, second: str) -> None:
     status, entry_id, followup = second_turn(engine, "asn boleh ikut kampanye?", second)

@@ -20,6 +20,7 @@ answer, and a message that names a new situation is still matched on its own fir
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Final, Literal
 
 from bot.core.normalize import Normalizer
@@ -93,6 +94,7 @@ _LIGHT_TEXT: Final = """
     kah min kak pak bu mas mbak bang dong sih ya yah nih tuh itu ini iki niku buat untuk utk
     saya sy aku gue gw gua kulo kula abdi kami kita ada adakah juga jg pun berlaku maksimal
     paling minimal sampai sampe nomor no mohon tolong info infonya dong pls please
+    masih taksih isih sudah udah sdh wis sampun nanti
     the what is are for me i my if how about juga status sebagai selaku jadi posisi kasus
 """
 LIGHT_WORDS: Final = frozenset(_LIGHT_TEXT.split())
@@ -105,6 +107,11 @@ EITHER_WORDS: Final = frozenset({"hukum", "hukumnya", "hukume"})
 MAX_FOLLOWUP_WORDS: Final = 14
 # A message of at most this many content words may lean on the previous question.
 SHORT_WORDS: Final = 3
+
+
+def _kena_apa(words: list[str]) -> bool:
+    """ "kena apa" / "kena sanksi": what one gets for it."""
+    return any(a == "kena" and b in ("apa", "apaan", "sanksi") for a, b in pairwise(words))
 
 
 class FollowUpReader:
@@ -125,12 +132,23 @@ class FollowUpReader:
             return "status"
         if rest and all(self._asks_about(w) for w in rest):
             return "legal" if any(self._is_legal(w) for w in rest) else "sanction"
+        if not rest and _kena_apa(words):  # "bisa kena apa?"
+            return "sanction"
         if words[0] in OPENERS:
             return "elliptical"
         if words[-1] in ("juga", "jg", "jga") and len(content) <= SHORT_WORDS + 2:
             return "elliptical"
         if len(content) <= SHORT_WORDS:
             return "short"
+        return None
+
+    def focus(self, message: str) -> Literal["sanction", "legal"] | None:
+        """Whether the message asks for a legal basis or a sanction, whatever else it says."""
+        words = self._normalizer.raw_words(message)
+        if any(self._is_legal(w) for w in words):
+            return "legal"
+        if any(self._is_sanction(w) for w in words) or _kena_apa(words):
+            return "sanction"
         return None
 
     def _light(self, word: str) -> bool:
