@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.asker import detect_status
 from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, MatchResult, Weights
 from bot.core.models import KnowledgeBase
 from bot.core.render import Reply, render_entry, render_result, render_smalltalk
@@ -33,6 +34,9 @@ class Answer:
     # The small-talk kind when the message was a greeting, thanks or "ok", not a question:
     # the result is then no_match and the reply a friendly one; it is not logged.
     smalltalk: str | None = None
+    # The asker's status (pppk, cpns, ...) given or named in the question; the card puts
+    # that status's note first.
+    status: str | None = None
 
 
 class Engine:
@@ -43,14 +47,19 @@ class Engine:
         self.matcher = Matcher(kb, weights=weights)
         self.smalltalk = SmallTalk(kb.lexicon, self.matcher.normalizer)
 
-    def ask(self, question: str) -> Answer:
-        """Match a question (bounded to its first ``MAX_QUESTION_CHARS``) and render it."""
+    def ask(self, question: str, status: str | None = None) -> Answer:
+        """Match a question (bounded to its first ``MAX_QUESTION_CHARS``) and render it.
+
+        ``status`` is the asker's (see ``bot.core.asker``); when None it is detected from
+        the question.
+        """
         question = bounded(question)
         kind = self.smalltalk.kind(question)
         if kind is not None:
             return Answer(MatchResult("no_match", question, (), ()), render_smalltalk(kind), kind)
         result = self.matcher.match(question)
-        return Answer(result, render_result(result, self.kb))
+        status = status or detect_status(question)
+        return Answer(result, render_result(result, self.kb, status=status), status=status)
 
     def show(self, entry_id: str) -> Reply | None:
         """The answer card of one entry, or None for an unknown id."""

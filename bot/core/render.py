@@ -8,11 +8,13 @@ goes through ``html.escape``.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Final, Literal
 
 from bot.core.matcher import MatchResult
-from bot.core.models import Entry, KnowledgeBase, OffTopic
+from bot.core.models import STATUS_LABELS, Entry, KnowledgeBase, OffTopic, Source
 
 TELEGRAM_LIMIT: Final = 4096
 
@@ -55,6 +57,29 @@ SMALLTALK_REPLIES: Final = {
     "oke": "Baik. Jika ada pertanyaan lain tentang netralitas ASN, silakan ketik saja.",
 }
 
+MONTHS: Final = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+REVIEWED_TEXT: Final = "🗓️ Isi hukum terakhir ditinjau {date}."
+SOURCES_LABEL: Final = "📚 Sumber"
+BY_STATUS_LABEL: Final = "Menurut status penanya"
+GENERAL_LABEL: Final = "Aturan umum"
+
+# A sentence ends at . ! ? followed by a capital, except after these abbreviations.
+_SENTENCE_END: Final = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_ABBREVIATIONS: Final = ("jo.", "No.", "no.", "dll.", "dsb.", "mis.", "hlm.", "tsb.", "dkk.")
+
 ButtonKind = Literal["entry", "suggestion", "related", "feedback_up", "feedback_down"]
 
 
@@ -85,13 +110,77 @@ def verdict_label(verdict: str) -> str:
     return VERDICT_LABELS.get(verdict, verdict.upper())
 
 
-def render_entry(entry: Entry, kb: KnowledgeBase, *, feedback: bool = True) -> Reply:
-    """The answer card: verdict line, answer, legal basis, sanction; related and feedback."""
-    text_parts = [f"{verdict_label(entry.verdict)} — {entry.title}", entry.answer]
-    html_parts = [
-        f"<b>{verdict_label(entry.verdict)} — {html.escape(entry.title)}</b>",
-        html.escape(entry.answer),
-    ]
+def format_date(day: date) -> str:
+    """A date in Indonesian, e.g. '6 Desember 2026'."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (all of it when it has one), for one-line summaries."""
+    for m in _SENTENCE_END.finditer(text):
+        if not text[: m.start()].endswith(_ABBREVIATIONS):
+            return text[: m.start()]
+    return text
+
+
+def status_label(status: str) -> str:
+    """'PPPK', 'CPNS', ... for a status key."""
+    return STATUS_LABELS.get(status, status.upper())
+
+
+def _source_text(source: Source) -> str:
+    return f"{source.label()}: {source.url}" if source.url else source.label()
+
+
+def _source_html(source: Source) -> str:
+    label = html.escape(source.label())
+    if not source.url:
+        return label
+    return f'<a href="{html.escape(source.url, quote=True)}">{label}</a>'
+
+
+def render_entry(
+    entry: Entry, kb: KnowledgeBase, *, status: str | None = None, feedback: bool = True
+) -> Reply:
+    """The answer card: verdict line, answer, legal basis, sanction, sources, review date;
+    related and feedback buttons.
+
+    With the asker's ``status`` (see ``bot.core.asker``) and a note for it, the card opens
+    with that status's note (and verdict, and sanction); without one it gives the general
+    rule and one line per status the rule treats differently.
+    """
+    note = entry.for_status(status)
+    verdict = entry.verdict
+    if note is not None and note.verdict and note.verdict != entry.verdict and status:
+        verdict = note.verdict
+        head = f"{verdict_label(verdict)} bagi {status_label(status)}"
+    elif entry.verdict_note:
+        head = f"{verdict_label(verdict)} ({entry.verdict_note})"
+    else:
+        head = verdict_label(verdict)
+    text_parts = [f"{head} — {entry.title}"]
+    html_parts = [f"<b>{html.escape(head)} — {html.escape(entry.title)}</b>"]
+    if note is not None and status:
+        who = status_label(status)
+        text_parts += [f"Untuk {who}: {note.note}", f"{GENERAL_LABEL}: {entry.answer}"]
+        html_parts += [
+            f"<b>Untuk {html.escape(who)}:</b> {html.escape(note.note)}",
+            f"<b>{GENERAL_LABEL}:</b> {html.escape(entry.answer)}",
+        ]
+    else:
+        text_parts.append(entry.answer)
+        html_parts.append(html.escape(entry.answer))
+        if entry.by_status:
+            lines = [(status_label(s), first_sentence(n.note)) for s, n in entry.by_status]
+            text_parts.append(
+                "\n".join([f"{BY_STATUS_LABEL}:"] + [f"• {w}: {t}" for w, t in lines])
+            )
+            html_parts.append(
+                "\n".join(
+                    [f"<b>{BY_STATUS_LABEL}:</b>"]
+                    + [f"• <b>{html.escape(w)}:</b> {html.escape(t)}" for w, t in lines]
+                )
+            )
     if entry.legal_basis:
         text_lines = ["Dasar hukum:"]
         html_lines = ["<b>Dasar hukum:</b>"]
@@ -104,9 +193,30 @@ def render_entry(entry: Entry, kb: KnowledgeBase, *, feedback: bool = True) -> R
             )
         text_parts.append("\n".join(text_lines))
         html_parts.append("\n".join(html_lines))
-    if entry.sanction:
+    if note is not None and note.sanction and status:
+        who = status_label(status)
+        text_parts.append(f"Sanksi bagi {who}: {note.sanction}")
+        html_parts.append(f"<b>Sanksi bagi {html.escape(who)}:</b> {html.escape(note.sanction)}")
+        if entry.sanction:
+            text_parts.append(f"Sanksi ({GENERAL_LABEL.lower()}): {entry.sanction}")
+            html_parts.append(
+                f"<b>Sanksi ({GENERAL_LABEL.lower()}):</b> {html.escape(entry.sanction)}"
+            )
+    elif entry.sanction:
         text_parts.append(f"Sanksi: {entry.sanction}")
         html_parts.append(f"<b>Sanksi:</b> {html.escape(entry.sanction)}")
+    if entry.sources:
+        text_parts.append(
+            f"{SOURCES_LABEL}:\n" + "\n".join(f"• {_source_text(s)}" for s in entry.sources)
+        )
+        html_parts.append(
+            f"<b>{SOURCES_LABEL}:</b>\n" + "\n".join(f"• {_source_html(s)}" for s in entry.sources)
+        )
+    reviewed = entry.reviewed or kb.reviewed
+    if reviewed is not None:
+        footer = REVIEWED_TEXT.format(date=format_date(reviewed))
+        text_parts.append(footer)
+        html_parts.append(f"<i>{html.escape(footer)}</i>")
     rows: list[tuple[Button, ...]] = []
     related = [kb.get(r) for r in entry.related]
     for rel in (r for r in related if r is not None):
@@ -168,10 +278,10 @@ def render_smalltalk(kind: str) -> Reply:
     )
 
 
-def render_result(result: MatchResult, kb: KnowledgeBase) -> Reply:
-    """The reply for any match outcome."""
+def render_result(result: MatchResult, kb: KnowledgeBase, *, status: str | None = None) -> Reply:
+    """The reply for any match outcome; ``status`` is the asker's, when known."""
     if result.entry is not None:
-        return render_entry(result.entry, kb)
+        return render_entry(result.entry, kb, status=status)
     if result.status == "ambiguous":
         return render_ambiguous(result)
     return render_no_match(topic=result.offtopic)

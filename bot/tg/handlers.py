@@ -19,7 +19,7 @@ from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, TelegramError
 
 from bot.core.engine import MAX_QUESTION_CHARS, Answer
-from bot.core.render import Reply, render_entry, split_message
+from bot.core.render import Reply, format_date, render_entry, split_message
 from bot.knowledge import load_knowledge
 from bot.records import question_record
 from bot.report_html import build_report
@@ -187,9 +187,12 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 async def about(update: Update, context: Context) -> None:
-    """Sources and disclaimer."""
+    """Sources, disclaimer and when the knowledge base was last reviewed."""
     if update.effective_message:
-        await update.effective_message.reply_text(texts.ABOUT_HTML)
+        engine = _services(context).engine
+        reviewed = engine.kb.reviewed if engine is not None else None
+        when = texts.ABOUT_REVIEWED.format(date=format_date(reviewed)) if reviewed else ""
+        await update.effective_message.reply_text(texts.ABOUT_HTML + when)
 
 
 async def topics(update: Update, context: Context) -> None:
