@@ -298,7 +298,10 @@ def run_console(
             if button.kind.startswith("feedback"):
                 out.write("Terima kasih atas masukan Anda.\n")
                 continue
-            reply = engine.show(button.entry_id or "")
+            if button.kind == "sources":
+                reply = engine.sources(button.entry_id or "")
+            else:
+                reply = engine.show(button.entry_id or "")
             if reply is None:
                 continue
         else:

@@ -41,7 +41,7 @@ def test_entry_card_has_all_parts(small_kb: KnowledgeBase) -> None:
     assert "Dasar hukum:\n• PP 94/2021 tentang Disiplin PNS, Pasal 5 huruf n" in reply.text
     assert "Sanksi: Hukuman disiplin sedang." in reply.text
     kinds = [b.kind for b in reply.flat_buttons()]
-    assert kinds == ["related", "feedback_up", "feedback_down"]
+    assert kinds == ["related", "sources", "feedback_up", "feedback_down"]
     assert reply.flat_buttons()[0].entry_id == "medsos-like"
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.core.asker import detect_status
 from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, MatchResult, Weights
 from bot.core.models import KnowledgeBase
-from bot.core.render import Reply, render_entry, render_result, render_smalltalk
+from bot.core.render import Reply, render_entry, render_result, render_smalltalk, render_sources
 from bot.core.smalltalk import SmallTalk
 
 # Questions are matched on this many characters at most: a pasted essay costs no more
@@ -65,3 +65,8 @@ class Engine:
         """The answer card of one entry, or None for an unknown id."""
         entry = self.kb.get(entry_id)
         return render_entry(entry, self.kb) if entry else None
+
+    def sources(self, entry_id: str) -> Reply | None:
+        """The '📚 Sumber' reply of one entry, or None for an unknown id."""
+        entry = self.kb.get(entry_id)
+        return render_sources(entry) if entry else None

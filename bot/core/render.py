@@ -80,7 +80,7 @@ GENERAL_LABEL: Final = "Aturan umum"
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _ABBREVIATIONS: Final = ("jo.", "No.", "no.", "dll.", "dsb.", "mis.", "hlm.", "tsb.", "dkk.")
 
-ButtonKind = Literal["entry", "suggestion", "related", "feedback_up", "feedback_down"]
+ButtonKind = Literal["entry", "suggestion", "related", "sources", "feedback_up", "feedback_down"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +142,8 @@ def _source_html(source: Source) -> str:
 def render_entry(
     entry: Entry, kb: KnowledgeBase, *, status: str | None = None, feedback: bool = True
 ) -> Reply:
-    """The answer card: verdict line, answer, legal basis, sanction, sources, review date;
-    related and feedback buttons.
+    """The answer card: verdict line, answer, legal basis, sanction and review date; related,
+    sources and feedback buttons (the sources are a separate reply: see ``render_sources``).
 
     With the asker's ``status`` (see ``bot.core.asker``) and a note for it, the card opens
     with that status's note (and verdict, and sanction); without one it gives the general
@@ -205,13 +205,6 @@ def render_entry(
     elif entry.sanction:
         text_parts.append(f"Sanksi: {entry.sanction}")
         html_parts.append(f"<b>Sanksi:</b> {html.escape(entry.sanction)}")
-    if entry.sources:
-        text_parts.append(
-            f"{SOURCES_LABEL}:\n" + "\n".join(f"• {_source_text(s)}" for s in entry.sources)
-        )
-        html_parts.append(
-            f"<b>{SOURCES_LABEL}:</b>\n" + "\n".join(f"• {_source_html(s)}" for s in entry.sources)
-        )
     reviewed = entry.reviewed or kb.reviewed
     if reviewed is not None:
         footer = REVIEWED_TEXT.format(date=format_date(reviewed))
@@ -221,6 +214,8 @@ def render_entry(
     related = [kb.get(r) for r in entry.related]
     for rel in (r for r in related if r is not None):
         rows.append((Button("related", f"➡️ {rel.title}", rel.id),))
+    if entry.sources:
+        rows.append((Button("sources", SOURCES_LABEL, entry.id),))
     if feedback:
         rows.append(
             (
@@ -229,6 +224,18 @@ def render_entry(
             )
         )
     return Reply("\n\n".join(text_parts), "\n\n".join(html_parts), tuple(rows))
+
+
+def render_sources(entry: Entry) -> Reply:
+    """The '📚 Sumber' reply: the regulations and public pages an entry rests on."""
+    title = f"{SOURCES_LABEL} — {entry.title}"
+    text_lines = [title] + [f"• {_source_text(s)}" for s in entry.sources]
+    html_lines = [f"<b>{html.escape(title)}</b>"] + [f"• {_source_html(s)}" for s in entry.sources]
+    if entry.reviewed is not None:
+        footer = REVIEWED_TEXT.format(date=format_date(entry.reviewed))
+        text_lines += ["", footer]
+        html_lines += ["", f"<i>{html.escape(footer)}</i>"]
+    return Reply("\n".join(text_lines), "\n".join(html_lines))
 
 
 def render_ambiguous(result: MatchResult) -> Reply:

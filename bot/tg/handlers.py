@@ -19,7 +19,7 @@ from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, TelegramError
 
 from bot.core.engine import MAX_QUESTION_CHARS, Answer
-from bot.core.render import Reply, format_date, render_entry, split_message
+from bot.core.render import Reply, format_date, render_entry, render_sources, split_message
 from bot.knowledge import load_knowledge
 from bot.records import question_record
 from bot.report_html import build_report
@@ -279,6 +279,9 @@ async def button(update: Update, context: Context) -> None:
         return
     if entry is None:
         await message.reply_text(texts.UNKNOWN_ENTRY)
+        return
+    if data.kind == "sources":
+        await send_reply(message, render_sources(entry), data.qid or new_qid())
         return
     kind = {"suggestion": "suggestion_pick", "related": "related"}.get(data.kind, "button")
     _log_event(services, update, kind, data.qid, entry.id)
