@@ -39,7 +39,8 @@ _PEJABAT: Final = (
     r"camat|sekcam|lurah|kepala\s+(?:desa|kelurahan|dinas|badan|sekolah|puskesmas|bagian"
     r"|bidang|seksi|kantor|uptd?|ruangan|rsud)|kades|kadis|kaban|kepsek|kapus|sekda"
     r"|sekdes|kabag|kabid|kasubb?ag|kasubbid|pejabat(?:\s+eselon)?|eselon\s*\w+"
-    r"|direktur\s+rsud|pj\s+(?:bupati|wali\s*kota|gubernur)|penjabat|plt\s+\w+"
+    r"|direktur\s+rsud|(?:pj\s+|wakil\s+)?(?:bupati|wali\s*kota|gubernur)|wabup|wawali|wagub"
+    r"|penjabat|plt\s+\w+"
 )
 _PATTERNS: Final = tuple(
     (s, re.compile(rf"\b(?:{p})\b")) for s, p in (*_EMPLOYMENT, ("pejabat", _PEJABAT))
