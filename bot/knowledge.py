@@ -46,6 +46,12 @@ MAX_VERDICT_NOTE: Final = 80
 
 # libyaml's C loader when PyYAML was built with it (ten times faster), else the Python one.
 _LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Dates stay strings (``reviewed`` is parsed by the validator): a bad one such as 2026-13-01
+# would otherwise make the YAML loader raise instead of being reported at its line.
+_RESOLVERS: Final = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENTRY_FIELDS: Final = {
@@ -239,6 +245,7 @@ class _Validator:
         try:
             # One parse gives both the node tree (for line numbers) and the data.
             loader = _LOADER(text)
+            loader.yaml_implicit_resolvers = _RESOLVERS
             try:
                 node = loader.get_single_node()
                 data = None if node is None else loader.construct_document(node)

@@ -147,6 +147,14 @@ def test_console_session(small_engine: Engine) -> None:
     assert "not read" not in text
 
 
+def test_console_sources_button(small_engine: Engine) -> None:
+    out = io.StringIO()
+    run_console(small_engine, io.StringIO("boleh gak pns ikut kampanye\n2\nkeluar\n"), out)
+    text = out.getvalue()
+    assert "[2] 📚 Sumber" in text
+    assert "📚 Sumber — Ikut kampanye\n• PP 94/2021 tentang Disiplin PNS" in text
+
+
 def test_console_ends_on_eof(small_engine: Engine) -> None:
     out = io.StringIO()
     assert run_console(small_engine, io.StringIO(""), out) == EXIT_OK
