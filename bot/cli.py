@@ -340,10 +340,13 @@ def run_console(
             if button.kind.startswith("feedback"):
                 out.write("Terima kasih atas masukan Anda.\n")
                 continue
-            reply = engine.show(button.entry_id or "")
+            if button.kind == "sources":
+                reply = engine.sources(button.entry_id or "")
+            else:
+                reply = engine.show(button.entry_id or "", turn.status if turn else None)
+                turn = engine.chose(button.entry_id or "", turn)
             if reply is None:
                 continue
-            turn = engine.chose(button.entry_id or "", turn)
         else:
             started = time.perf_counter()
             answer = engine.converse(text, turn)

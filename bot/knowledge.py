@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -18,6 +19,7 @@ import yaml
 from rapidfuzz import fuzz
 
 from bot.core.models import (
+    STATUSES,
     VERDICTS,
     Category,
     Entry,
@@ -25,6 +27,8 @@ from bot.core.models import (
     LegalBasis,
     Lexicon,
     OffTopic,
+    Source,
+    StatusNote,
 )
 from bot.core.normalize import Normalizer
 from bot.core.smalltalk import SMALLTALK_FILLER, SMALLTALK_KINDS
@@ -36,9 +40,18 @@ MAX_TITLE: Final = 60
 # Two phrasings of different entries whose normalised forms are this similar (rapidfuzz
 # token_sort_ratio, 0-100) are reported as near-duplicates: the matcher cannot tell them apart.
 NEAR_DUPLICATE: Final = 92.0
+# An entry whose legal content was last checked more than this many days ago is reported.
+REVIEW_MAX_AGE_DAYS: Final = 365
+MAX_VERDICT_NOTE: Final = 80
 
 # libyaml's C loader when PyYAML was built with it (ten times faster), else the Python one.
 _LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Dates stay strings (``reviewed`` is parsed by the validator): a bad one such as 2026-13-01
+# would otherwise make the YAML loader raise instead of being reported at its line.
+_RESOLVERS: Final = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENTRY_FIELDS: Final = {
@@ -52,7 +65,14 @@ _ENTRY_FIELDS: Final = {
     "legal_basis": False,
     "sanction": False,
     "related": False,
+    "verdict_note": False,
+    "by_status": False,
+    "sources": False,
+    "reviewed": False,
 }
+_STATUS_FIELDS: Final = {"note": True, "verdict": False, "sanction": False}
+_SOURCE_FIELDS: Final = {"regulation": False, "title": False, "publisher": False, "url": False}
+_URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
 _BASIS_FIELDS: Final = {"regulation": True, "article": False, "quote": False}
 _FILE_FIELDS: Final = {"category": True, "category_title": True, "entries": True}
 _TOPIC_FIELDS: Final = {
@@ -127,10 +147,17 @@ def require_knowledge(path: str | Path) -> KnowledgeBase:
 
 
 def load_knowledge(
-    path: str | Path, normalizer: Normalizer | None = None, *, near_duplicates: bool = True
+    path: str | Path,
+    normalizer: Normalizer | None = None,
+    *,
+    near_duplicates: bool = True,
+    today: date | None = None,
 ) -> LoadResult:
-    """Read every YAML file in ``path`` and validate it; never raises for bad content."""
-    v = _Validator(Path(path), near_duplicates=near_duplicates)
+    """Read every YAML file in ``path`` and validate it; never raises for bad content.
+
+    ``today`` (default: the current date) is what ``reviewed`` dates are compared with.
+    """
+    v = _Validator(Path(path), near_duplicates=near_duplicates, today=today)
     kb = v.run(normalizer)
     return LoadResult(
         kb if not any(p.level == "error" for p in v.problems) else None, tuple(v.problems)
@@ -151,9 +178,12 @@ class _Located:
 
 
 class _Validator:
-    def __init__(self, root: Path, *, near_duplicates: bool = True) -> None:
+    def __init__(
+        self, root: Path, *, near_duplicates: bool = True, today: date | None = None
+    ) -> None:
         self.root = root
         self.near_duplicates = near_duplicates
+        self.today = today or date.today()
         self.problems: list[Problem] = []
 
     def error(self, file: str, line: int | None, entry_id: str | None, msg: str) -> None:
@@ -215,6 +245,7 @@ class _Validator:
         try:
             # One parse gives both the node tree (for line numbers) and the data.
             loader = _LOADER(text)
+            loader.yaml_implicit_resolvers = _RESOLVERS
             try:
                 node = loader.get_single_node()
                 data = None if node is None else loader.construct_document(node)
@@ -438,7 +469,8 @@ class _Validator:
                 continue
             seen[entry.id] = loc
             entries.append(entry)
-        ids = set(seen)
+        # An entry dropped for its own errors still exists: pointing to it is not a second error.
+        ids = set(seen) | {i for i in (_id(loc.entry) for loc in located) if i is not None}
         for entry in entries if check_related else ():
             loc = seen[entry.id]
             for rel in entry.related:
@@ -500,6 +532,19 @@ class _Validator:
         basis = self._legal_basis(loc, eid)
         if d.get("verdict") in ("dilarang", "bersyarat") and not basis:
             err("legal_basis", f"a '{d.get('verdict')}' entry needs a legal_basis")
+        verdict_note = d.get("verdict_note")
+        if verdict_note is not None and (
+            not isinstance(verdict_note, str) or not verdict_note.strip()
+        ):
+            err("verdict_note", "'verdict_note' must be a non-empty string when present")
+            verdict_note = None
+        elif isinstance(verdict_note, str) and len(verdict_note.strip()) > MAX_VERDICT_NOTE:
+            err("verdict_note", f"'verdict_note' is longer than {MAX_VERDICT_NOTE} characters")
+        by_status = self._by_status(loc, eid)
+        sources = self._sources(loc, eid)
+        if d.get("verdict") in ("dilarang", "bersyarat") and not sources and "sources" not in d:
+            err("sources", f"a '{d.get('verdict')}' entry needs sources")
+        reviewed = self._reviewed(loc, eid)
         if len(self.problems) > before and any(p.level == "error" for p in self.problems[before:]):
             return None
         assert questions is not None and keywords is not None and related is not None
@@ -514,7 +559,115 @@ class _Validator:
             legal_basis=tuple(basis),
             sanction=sanction.strip() if isinstance(sanction, str) else None,
             related=tuple(related),
+            verdict_note=verdict_note.strip() if isinstance(verdict_note, str) else None,
+            by_status=tuple(by_status),
+            sources=tuple(sources),
+            reviewed=reviewed,
         )
+
+    def _by_status(self, loc: _Located, eid: str | None) -> list[tuple[str, StatusNote]]:
+        """``by_status``: a mapping from a known status to its note, verdict and sanction."""
+        if "by_status" not in loc.entry:
+            return []
+        raw = loc.entry["by_status"]
+        line = loc.field_lines.get("by_status", loc.line)
+        if not isinstance(raw, dict) or not raw:
+            self.error(loc.file, line, eid, "'by_status' must map a status to its note")
+            return []
+        out: dict[str, StatusNote] = {}
+        for status, item in raw.items():
+            where = f"by_status '{status}'"
+            if status not in STATUSES:
+                known = ", ".join(STATUSES)
+                self.error(loc.file, line, eid, f"unknown status '{status}' (known: {known})")
+                continue
+            if not isinstance(item, dict):
+                self.error(loc.file, line, eid, f"{where} must be a mapping with a 'note'")
+                continue
+            before = len(self.problems)
+            self._check_fields(loc.file, line, eid, item, _STATUS_FIELDS, where)
+            values = {k: item.get(k) for k in _STATUS_FIELDS}
+            if not all(v is None or (isinstance(v, str) and v.strip()) for v in values.values()):
+                self.error(loc.file, line, eid, f"{where}: fields must be non-empty strings")
+            elif values["verdict"] is not None and values["verdict"] not in VERDICTS:
+                self.error(
+                    loc.file, line, eid, f"{where}: 'verdict' must be one of {', '.join(VERDICTS)}"
+                )
+            if len(self.problems) > before or values["note"] is None:
+                continue
+            out[status] = StatusNote(
+                note=values["note"].strip(),
+                verdict=_stripped(values["verdict"]),
+                sanction=_stripped(values["sanction"]),
+            )
+        return [(s, out[s]) for s in STATUSES if s in out]
+
+    def _sources(self, loc: _Located, eid: str | None) -> list[Source]:
+        """``sources``: regulations, and public pages with title, publisher and url."""
+        if "sources" not in loc.entry:
+            return []
+        raw = loc.entry["sources"]
+        line = loc.field_lines.get("sources", loc.line)
+        if not isinstance(raw, list) or not raw:
+            self.error(loc.file, line, eid, "'sources' must be a non-empty list")
+            return []
+        out: list[Source] = []
+        for item in raw:
+            if not isinstance(item, dict):
+                self.error(loc.file, line, eid, "each sources item must be a mapping")
+                continue
+            before = len(self.problems)
+            self._check_fields(loc.file, line, eid, item, _SOURCE_FIELDS, "sources")
+            values = {k: item.get(k) for k in _SOURCE_FIELDS}
+            if not all(v is None or (isinstance(v, str) and v.strip()) for v in values.values()):
+                self.error(loc.file, line, eid, "sources fields must be non-empty strings")
+            elif (values["regulation"] is None) == (values["title"] is None):
+                self.error(loc.file, line, eid, "each source needs either 'regulation' or 'title'")
+            elif values["regulation"] is not None and (values["publisher"] or values["url"]):
+                self.error(loc.file, line, eid, "a 'regulation' source takes no publisher or url")
+            elif values["url"] is not None and not _URL.match(values["url"].strip()):
+                self.error(
+                    loc.file, line, eid, f"source url '{values['url']}' is not an http(s) URL"
+                )
+            if len(self.problems) > before:
+                continue
+            out.append(Source(**{k: _stripped(v) for k, v in values.items()}))
+        return out
+
+    def _reviewed(self, loc: _Located, eid: str | None) -> date | None:
+        """``reviewed``: a YYYY-MM-DD date, not in the future; old or missing ones are reported."""
+        line = loc.field_lines.get("reviewed", loc.line)
+        if "reviewed" not in loc.entry:
+            self.warn(
+                loc.file, line, eid, "no 'reviewed' date: the legal content was never checked"
+            )
+            return None
+        raw = loc.entry["reviewed"]
+        value: date | None = None
+        if isinstance(raw, date):
+            value = raw
+        elif isinstance(raw, str):
+            try:
+                value = date.fromisoformat(raw.strip())
+            except ValueError:
+                value = None
+        if value is None:
+            self.error(
+                loc.file, line, eid, f"'reviewed' must be a date such as 2026-12-06, not {raw!r}"
+            )
+            return None
+        if value > self.today:
+            self.error(loc.file, line, eid, f"'reviewed' date {value} is in the future")
+            return None
+        age = (self.today - value).days
+        if age > REVIEW_MAX_AGE_DAYS:
+            self.warn(
+                loc.file,
+                line,
+                eid,
+                f"legal content last reviewed {value} ({age} days ago): check it again",
+            )
+        return value
 
     def _legal_basis(self, loc: _Located, eid: str | None) -> list[LegalBasis]:
         raw = loc.entry.get("legal_basis", [])

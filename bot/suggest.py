@@ -170,4 +170,8 @@ def _skeleton(cluster: Cluster, taken: set[str], category_of: dict[str, str]) ->
         f"{j}# sanction: >-",
         f"{j}#   TODO the sanction, where one applies",
         f"{j}# related: [TODO ids of related entries]",
+        f"{j}# sources:  # TODO required for dilarang and bersyarat (see knowledge/README.md)",
+        f"{j}#   - regulation: TODO the regulations the answer rests on",
+        f"{j}#   - title: TODO a public page used for a point; publisher: ...; url: https://...",
+        f"{j}# reviewed: TODO the date its legal content was checked, e.g. 2026-12-06",
     ]

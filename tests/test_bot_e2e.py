@@ -78,6 +78,7 @@ async def test_help_about_topics_navigation(fake_api: FakeBotAPI, engine: Engine
         help_msg, about, topics = await fake_api.wait_for_messages(3, chat_id=USER)
         assert "/tanya" in help_msg["text"] and "@netral_test_bot" in help_msg["text"]
         assert "PP 94/2021" in about["text"] and "BKN" in about["text"]
+        assert "ditinjau: 6 Desember 2026" in about["text"]  # the knowledge base's review date
         category_buttons = buttons(topics)
         assert len(category_buttons) == len(engine.kb.categories)
         # Open the first category: the same message is edited into its entry list.
@@ -103,6 +104,21 @@ async def test_help_about_topics_navigation(fake_api: FakeBotAPI, engine: Engine
         )
         # Every button press was answered.
         await fake_api.wait_for(lambda: len(fake_api.calls_to("answerCallbackQuery")) == 3)
+
+
+async def test_sources_button_sends_the_sources(
+    fake_api: FakeBotAPI, engine: Engine, db: Path
+) -> None:
+    async with running_bot(fake_api, engine, db, KNOWLEDGE):
+        fake_api.add_message("saya pppk, suami saya caleg, boleh saya dampingi?", user_id=USER)
+        (card,) = await fake_api.wait_for_messages(1, chat_id=USER)
+        assert card["text"].startswith("⛔ DILARANG bagi PPPK")
+        assert "ditinjau 6 Desember 2026" in card["text"]
+        sources = next(b for b in buttons(card) if b["text"] == "📚 Sumber")
+        fake_api.add_callback_query(sources["callback_data"], user_id=USER)
+        reply = (await fake_api.wait_for_messages(2, chat_id=USER))[-1]
+        assert reply["text"].startswith("📚 Sumber — ASN yang suami/istrinya calon")
+        assert "BKN Kantor Regional VI Medan" in reply["text"]
 
 
 async def test_ambiguous_then_pick_suggestion(

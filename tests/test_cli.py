@@ -206,6 +206,14 @@ def test_console_remembers_the_conversation(engine: Engine) -> None:
     assert replies[2].lstrip().startswith("Sanksi:")  # its sanction first
 
 
+def test_console_sources_button(small_engine: Engine) -> None:
+    out = io.StringIO()
+    run_console(small_engine, io.StringIO("boleh gak pns ikut kampanye\n2\nkeluar\n"), out)
+    text = out.getvalue()
+    assert "[2] 📚 Sumber" in text
+    assert "📚 Sumber — Ikut kampanye\n• PP 94/2021 tentang Disiplin PNS" in text
+
+
 def test_console_ends_on_eof(small_engine: Engine) -> None:
     out = io.StringIO()
     assert run_console(small_engine, io.StringIO(""), out) == EXIT_OK

@@ -140,3 +140,20 @@ def test_huge_followup_is_bounded(engine: Engine) -> None:
     turn = engine.converse("asn boleh ikut kampanye?").turn
     answer = engine.converse("kalau " + "x" * 50_000, turn)
     assert answer.reply.text
+
+
+def test_status_followup_shows_that_status_card(engine: Engine) -> None:
+    turn = Turn("suami saya caleg, boleh saya dampingi saat kampanye?", "pasangan-calon")
+    answer = engine.converse("kalau saya pppk?", turn)
+    assert answer.followup == "status" and answer.status == "pppk"
+    head = answer.reply.text.split("\n", 1)[0]
+    assert head.startswith("⛔ DILARANG bagi PPPK")
+    assert answer.reply.text.split("\n\n")[1].startswith("Untuk PPPK:")
+
+
+def test_remembered_status_shapes_later_cards(engine: Engine) -> None:
+    turn = engine.converse("saya p3k, boleh ikut kampanye?").turn
+    answer = engine.converse("hukumannya apa?", turn)
+    assert answer.status == "pppk"
+    assert answer.reply.text.split("\n\n")[1].startswith("Sanksi bagi PPPK:")
+    assert engine.show("ikut-kampanye", "pppk").text.split("\n\n")[1].startswith("Untuk PPPK")  # type: ignore[union-attr]

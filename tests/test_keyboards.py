@@ -16,6 +16,7 @@ from bot.tg import keyboards
     [
         (Button("suggestion", "x", "ikut-kampanye"), "entry", "suggestion"),
         (Button("related", "x", "ikut-kampanye"), "entry", "related"),
+        (Button("sources", "x", "ikut-kampanye"), "entry", "sources"),
         (Button("feedback_up", "x", "ikut-kampanye"), "feedback", "up"),
         (Button("feedback_down", "x", "ikut-kampanye"), "feedback", "down"),
     ],

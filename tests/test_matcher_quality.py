@@ -18,7 +18,7 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.evaluate import Report, evaluate
-from bot.evalset import load_cases
+from bot.evalset import is_conversation_set, load_cases, load_conversations
 
 DATA = Path(__file__).resolve().parent / "data"
 TARGET_TOP1 = 0.90
@@ -75,5 +75,9 @@ def test_held_out_quality(
 def test_expected_ids_exist(engine: Engine) -> None:
     known = {e.id for e in engine.kb.entries}
     for path in sorted(DATA.glob("*.yaml")):
-        for case in load_cases(path):
+        if is_conversation_set(path):
+            cases = [case for conversation in load_conversations(path) for case in conversation]
+        else:
+            cases = load_cases(path)
+        for case in cases:
             assert case.expect <= known, (path.name, case.question)

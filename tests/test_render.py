@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
 
 from bot.core.engine import Engine
 from bot.core.matcher import Candidate, MatchResult
-from bot.core.models import KnowledgeBase
+from bot.core.models import KnowledgeBase, StatusNote
 from bot.core.render import (
     TELEGRAM_LIMIT,
+    Button,
+    first_sentence,
+    format_date,
     render_ambiguous,
     render_entry,
     render_no_match,
+    render_sources,
     split_message,
     verdict_label,
 )
@@ -41,7 +47,7 @@ def test_entry_card_has_all_parts(small_kb: KnowledgeBase) -> None:
     assert "Dasar hukum:\n• PP 94/2021 tentang Disiplin PNS, Pasal 5 huruf n" in reply.text
     assert "Sanksi: Hukuman disiplin sedang." in reply.text
     kinds = [b.kind for b in reply.flat_buttons()]
-    assert kinds == ["related", "feedback_up", "feedback_down"]
+    assert kinds == ["related", "sources", "feedback_up", "feedback_down"]
     assert reply.flat_buttons()[0].entry_id == "medsos-like"
 
 
@@ -150,3 +156,125 @@ def test_offtopic_reply_names_the_topic_and_where_to_ask(small_engine: Engine) -
     )
     assert "bagian kepegawaian atau keuangan" in text and "Contoh pertanyaan" in text
     assert "Gaji &amp; tunjangan &lt;ASN&gt;" in html_text and "<ASN>" not in html_text
+
+
+# -- status notes, sources and review date (issue 9) -----------------------------------
+
+
+def test_card_without_status_lists_each_status_in_one_line(small_kb: KnowledgeBase) -> None:
+    entry = small_kb.get("ikut-kampanye")
+    assert entry is not None
+    parts = render_entry(entry, small_kb).text.split("\n\n")
+    assert parts[1] == "Tidak boleh. ASN dilarang ikut kampanye."
+    # only the note's first sentence, under the general answer
+    assert parts[2] == "Menurut status penanya:\n• PPPK: Larangan yang sama berlaku bagi PPPK."
+    assert parts[-1] == "🗓️ Isi hukum terakhir ditinjau 6 Desember 2026."
+
+
+def test_card_with_status_puts_its_note_and_sanction_first(small_kb: KnowledgeBase) -> None:
+    entry = small_kb.get("ikut-kampanye")
+    assert entry is not None
+    parts = render_entry(entry, small_kb, status="pppk").text.split("\n\n")
+    assert parts[0] == "⛔ DILARANG — Ikut kampanye"
+    assert parts[1] == (
+        "Untuk PPPK: Larangan yang sama berlaku bagi PPPK. Hukumannya mengikuti PP 49/2018."
+    )
+    assert parts[2] == "Aturan umum: Tidak boleh. ASN dilarang ikut kampanye."
+    assert "Sanksi bagi PPPK: Pemutusan hubungan perjanjian kerja bila berat." in parts
+    assert "Sanksi (aturan umum): Hukuman disiplin sedang." in parts
+    assert "Menurut status penanya:" not in "\n".join(parts)
+
+
+def test_a_status_without_a_note_gets_the_general_card(small_kb: KnowledgeBase) -> None:
+    entry = small_kb.get("ikut-kampanye")
+    assert entry is not None
+    assert render_entry(entry, small_kb, status="cpns") == render_entry(entry, small_kb)
+
+
+@pytest.mark.parametrize(
+    ("status", "head"),
+    [
+        (None, "⚠️ BERSYARAT (hanya bagi PNS yang sedang CLTN) — Ikut kampanye"),
+        ("pns", "⚠️ BERSYARAT (hanya bagi PNS yang sedang CLTN) — Ikut kampanye"),
+        ("pppk", "⛔ DILARANG bagi PPPK — Ikut kampanye"),
+    ],
+)
+def test_verdict_line_carries_the_condition_or_the_status_verdict(
+    small_kb: KnowledgeBase, status: str | None, head: str
+) -> None:
+    entry = small_kb.get("ikut-kampanye")
+    assert entry is not None
+    notes = (
+        ("pns", StatusNote("PNS hanya dengan CLTN.")),
+        ("pppk", StatusNote("PPPK tidak berhak CLTN.", verdict="dilarang")),
+    )
+    conditional = replace(
+        entry, verdict="bersyarat", verdict_note="hanya bagi PNS yang sedang CLTN", by_status=notes
+    )
+    reply = render_entry(conditional, small_kb, status=status)
+    assert reply.text.split("\n\n")[0] == head
+    assert reply.html.startswith(f"<b>{head}</b>")
+
+
+def test_sources_button_and_reply(small_kb: KnowledgeBase) -> None:
+    entry = small_kb.get("medsos-like")
+    assert entry is not None
+    buttons = render_entry(entry, small_kb).flat_buttons()
+    assert [b for b in buttons if b.kind == "sources"] == [
+        Button("sources", "📚 Sumber", "medsos-like")
+    ]
+    reply = render_sources(entry)
+    assert reply.text == (
+        "📚 Sumber — Like dan share <postingan>\n"
+        "• Netralitas <ASN> & media sosial (Contoh): https://example.org/netral?a=1&b=2\n"
+        "\n🗓️ Isi hukum terakhir ditinjau 1 Desember 2026."
+    )
+    # page titles and addresses are escaped; the link is a Telegram-safe <a href>
+    assert (
+        '<a href="https://example.org/netral?a=1&amp;b=2">Netralitas &lt;ASN&gt; &amp; media '
+        "sosial (Contoh)</a>" in reply.html
+    )
+    checker = _TagChecker()
+    checker.feed(reply.html)
+    assert checker.stack == []
+
+
+def test_entry_without_sources_has_no_sources_button(small_kb: KnowledgeBase) -> None:
+    entry = small_kb.get("hak-pilih")
+    assert entry is not None
+    assert all(b.kind != "sources" for b in render_entry(entry, small_kb).flat_buttons())
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Satu kalimat saja.", "Satu kalimat saja."),
+        ("Boleh. Tetapi ada syarat.", "Boleh."),
+        ("Diatur PP 11/2017 jo. PP 17/2020. Lainnya.", "Diatur PP 11/2017 jo. PP 17/2020."),
+        ("Pasal 52 ayat (3) dan (4). Berlaku bagi PPPK.", "Pasal 52 ayat (3) dan (4)."),
+        (
+            "Lihat pasal 5. huruf n tetap satu kalimat.",
+            "Lihat pasal 5. huruf n tetap satu kalimat.",
+        ),
+    ],
+)
+def test_first_sentence(text: str, first: str) -> None:
+    assert first_sentence(text) == first
+
+
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [(date(2026, 12, 6), "6 Desember 2026"), (date(2025, 1, 31), "31 Januari 2025")],
+)
+def test_format_date(day: date, text: str) -> None:
+    assert format_date(day) == text
+
+
+def test_engine_detects_the_status_unless_given(small_engine: Engine) -> None:
+    detected = small_engine.ask("saya pppk, boleh datang ke kampanye?")
+    assert detected.status == "pppk"
+    assert detected.reply.text.split("\n\n")[1].startswith("Untuk PPPK:")
+    given = small_engine.ask("boleh datang ke kampanye?", status="pppk")
+    assert given.status == "pppk" and given.reply.text == detected.reply.text
+    plain = small_engine.ask("boleh datang ke kampanye?")
+    assert plain.status is None and "Menurut status penanya:" in plain.reply.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,153 @@ def test_offtopic_file_errors(kb_dir: Path, old: str, new: str, message: str) ->
     edit(path, old, new)
     error = only_error(kb_dir)
     assert "luar-cakupan.yaml" in error and message in error
+
+
+# -- provenance and status fields (issue 9) --------------------------------------------
+
+
+def test_status_fields_load(kb_dir: Path) -> None:
+    result = load_knowledge(kb_dir, today=date(2026, 12, 7))
+    assert result.kb is not None and result.problems == ()
+    entry = result.kb.get("ikut-kampanye")
+    assert entry is not None
+    note = entry.for_status("pppk")
+    assert note is not None and note.verdict is None
+    assert note.sanction == "Pemutusan hubungan perjanjian kerja bila berat."
+    assert entry.for_status("cpns") is None and entry.for_status(None) is None
+    assert entry.sources[0].regulation == "PP 94/2021 tentang Disiplin PNS"
+    assert entry.reviewed == date(2026, 12, 6)
+    page = result.kb.get("medsos-like")
+    assert page is not None and page.sources[0].url == "https://example.org/netral?a=1&b=2"
+    assert result.kb.reviewed == date(2026, 12, 1)  # the oldest review date
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # sources: required for dilarang/bersyarat, and well formed
+        (
+            "    sources:\n      - regulation: PP 94/2021 tentang Disiplin PNS\n",
+            "",
+            "needs sources",
+        ),
+        (
+            "      - regulation: PP 94/2021 tentang Disiplin PNS\n    reviewed",
+            "      - PP 94/2021\n    reviewed",
+            "each sources item must be a mapping",
+        ),
+        (
+            "    sources:\n      - regulation: PP 94/2021 tentang Disiplin PNS\n",
+            "    sources: []\n",
+            "'sources' must be a non-empty list",
+        ),
+        (
+            "      - regulation: PP 94/2021 tentang Disiplin PNS\n    reviewed",
+            "      - publisher: BKN\n    reviewed",
+            "either 'regulation' or 'title'",
+        ),
+        (
+            "      - regulation: PP 94/2021 tentang Disiplin PNS\n    reviewed",
+            "      - regulation: PP 94/2021\n        title: x\n    reviewed",
+            "either 'regulation' or 'title'",
+        ),
+        (
+            "      - regulation: PP 94/2021 tentang Disiplin PNS\n    reviewed",
+            "      - regulation: PP 94/2021\n        url: https://bkn.go.id\n    reviewed",
+            "takes no publisher or url",
+        ),
+        (
+            "      - regulation: PP 94/2021 tentang Disiplin PNS\n    reviewed",
+            "      - title: FAQ\n        url: bkn.go.id/faq\n    reviewed",
+            "is not an http(s) URL",
+        ),
+        (
+            "      - regulation: PP 94/2021 tentang Disiplin PNS\n    reviewed",
+            "      - title: FAQ\n        link: https://bkn.go.id\n    reviewed",
+            "unknown field 'link' in sources",
+        ),
+        # by_status: known statuses, a note, valid verdicts
+        ("      pppk:\n", "      p3k:\n", "unknown status 'p3k'"),
+        (
+            "        note: Larangan yang sama berlaku bagi PPPK."
+            " Hukumannya mengikuti PP 49/2018.\n",
+            "",
+            "missing field 'note' in by_status 'pppk'",
+        ),
+        (
+            "      pppk:\n",
+            "      pppk:\n        verdict: terlarang\n",
+            "by_status 'pppk': 'verdict' must be one of",
+        ),
+        (
+            "      pppk:\n",
+            "      pppk:\n        hukuman: berat\n",
+            "unknown field 'hukuman' in by_status 'pppk'",
+        ),
+        (
+            "    by_status:\n      pppk:\n        note: Larangan yang sama berlaku bagi PPPK."
+            " Hukumannya mengikuti PP 49/2018.\n"
+            "        sanction: Pemutusan hubungan perjanjian kerja bila berat.\n",
+            "    by_status: [pppk]\n",
+            "'by_status' must map a status to its note",
+        ),
+        # verdict_note and reviewed
+        (
+            "    verdict: dilarang\n",
+            "    verdict: dilarang\n    verdict_note: ''\n",
+            "'verdict_note' must be a non-empty string",
+        ),
+        (
+            "    verdict: dilarang\n",
+            "    verdict: dilarang\n    verdict_note: " + "x" * 81 + "\n",
+            "'verdict_note' is longer than 80",
+        ),
+        ("    reviewed: 2026-12-06\n", "    reviewed: kemarin\n", "'reviewed' must be a date"),
+        ("    reviewed: 2026-12-06\n", "    reviewed: 2026-13-01\n", "'reviewed' must be a date"),
+        ("    reviewed: 2026-12-06\n", "    reviewed: 2030-01-01\n", "is in the future"),
+    ],
+)
+def test_status_and_source_errors(kb_dir: Path, old: str, new: str, message: str) -> None:
+    f = kb_dir / "kampanye.yaml"
+    edit(f, old, new)
+    result = load_knowledge(kb_dir, today=date(2026, 12, 7))
+    assert result.kb is None
+    (err,) = result.errors  # reported once, at the field's line
+    assert message in err.message, err
+    assert err.entry_id == "ikut-kampanye" and err.file.endswith("kampanye.yaml")
+    if message == "needs sources":  # the field is missing: the entry's line
+        assert err.line == line_of(f, "  - id: ikut-kampanye")
+    else:
+        assert err.line == line_of(f, f"    {_field_of(message)}:")
+
+
+def _field_of(message: str) -> str:
+    """The entry field an error message of the table above is about."""
+    for words, field in (
+        (("status",), "by_status"),
+        (("source", "regulation", "url", "http"), "sources"),
+        (("verdict_note",), "verdict_note"),
+        (("reviewed", "future"), "reviewed"),
+    ):
+        if any(w in message for w in words):
+            return field
+    raise AssertionError(message)
+
+
+def test_old_or_missing_review_date_is_a_warning(kb_dir: Path) -> None:
+    result = load_knowledge(kb_dir, today=date(2028, 1, 1))
+    assert result.kb is not None  # still usable
+    old = [w for w in result.warnings if "last reviewed" in w.message]
+    assert {w.entry_id for w in old} == {"ikut-kampanye", "medsos-like", "hak-pilih"}
+    edit(kb_dir / "media-sosial.yaml", "    reviewed: 2026-12-01\n", "")
+    result = load_knowledge(kb_dir, today=date(2026, 12, 7))
+    (warning,) = result.warnings
+    assert warning.entry_id == "medsos-like" and "no 'reviewed' date" in warning.message
+
+
+def test_a_dropped_entry_is_no_missing_related_id(kb_dir: Path) -> None:
+    """An entry rejected for its own error is reported once, not again by every reference."""
+    edit(kb_dir / "media-sosial.yaml", "    reviewed: 2026-12-01\n", "    reviewed: nanti\n")
+    result = load_knowledge(kb_dir, today=date(2026, 12, 7))
+    (err,) = result.errors
+    assert err.entry_id == "medsos-like" and "'reviewed' must be a date" in err.message

@@ -10,7 +10,14 @@ from bot.core.conversation import Turn
 from bot.core.followup import FollowUpKind, FollowUpReader
 from bot.core.matcher import DEFAULT_WEIGHTS, Candidate, Matcher, MatchResult, Weights
 from bot.core.models import Entry, KnowledgeBase
-from bot.core.render import Focus, Reply, render_entry, render_result, render_smalltalk
+from bot.core.render import (
+    Focus,
+    Reply,
+    render_entry,
+    render_result,
+    render_smalltalk,
+    render_sources,
+)
 from bot.core.smalltalk import SmallTalk
 
 # Questions are matched on this many characters at most: a pasted essay costs no more
@@ -37,6 +44,9 @@ class Answer:
     # The small-talk kind when the message was a greeting, thanks or "ok", not a question:
     # the result is then no_match and the reply a friendly one; it is not logged.
     smalltalk: str | None = None
+    # The asker's status (pppk, cpns, ...) given or named in the question; the card puts
+    # that status's note first.
+    status: str | None = None
     # How the previous turn was used: None for a question read on its own, else the
     # follow-up kind (see bot/core/followup.py) that took its entry from the conversation.
     followup: FollowUpKind | None = None
@@ -62,14 +72,19 @@ class Engine:
         self.smalltalk = SmallTalk(kb.lexicon, self.matcher.normalizer)
         self._followups = FollowUpReader(self.matcher.normalizer, detect_status)
 
-    def ask(self, question: str) -> Answer:
-        """Match a question (bounded to its first ``MAX_QUESTION_CHARS``) and render it."""
+    def ask(self, question: str, status: str | None = None) -> Answer:
+        """Match a question (bounded to its first ``MAX_QUESTION_CHARS``) and render it.
+
+        ``status`` is the asker's (see ``bot.core.asker``); when None it is detected from
+        the question.
+        """
         question = bounded(question)
         kind = self.smalltalk.kind(question)
         if kind is not None:
             return Answer(MatchResult("no_match", question, (), ()), render_smalltalk(kind), kind)
         result = self.matcher.match(question)
-        return Answer(result, render_result(result, self.kb))
+        status = status or detect_status(question)
+        return Answer(result, render_result(result, self.kb, status=status), status=status)
 
     def converse(self, question: str, previous: Turn | None = None) -> Answer:
         """Answer ``question`` as the next turn of a conversation whose last turn was
@@ -84,59 +99,59 @@ class Engine:
         """
         question = bounded(question)
         status = detect_status(question) or (previous.status if previous else None)
-        alone = self.ask(question)
+        alone = self.ask(question, status=status)
         if previous is None or alone.smalltalk is not None:
             return self._remember(alone, question, status, previous)
         kind = self._followups.kind(question)
         context = self.kb.get(previous.entry_id) if previous.entry_id else None
         if kind in ("sanction", "legal", "status") and context is not None:
-            focus: Focus = kind if kind != "status" else None
             result = self._answered(question, context, previous.text)
-            reply = render_entry(context, self.kb, focus=focus)
-            turn = Turn(previous.text, context.id, status)
-            return Answer(result, reply, followup=kind, turn=turn)
+            focus: Focus = kind if kind != "status" else None
+            return self._again(result, context, previous, kind, focus, status)
         own = alone.result
         if kind is None or (kind == "short" and not self._mostly_known(own.tokens)):
             return self._remember(alone, question, status, previous)
         joined = f"{previous.text} {question}"
+        together = replace(self.matcher.match(joined), query=question)
         focus = self._followups.focus(question)
-        if context is not None and focus is not None:
+        if context is not None and focus is not None and together.entry == context:
             # "atasan saya bisa kena apa?", "sanksinya buat bupati apa?", "langsung dipecat?":
             # about the sanction of what was just answered, even where alone it would read
             # as another subject (non-political discipline)
-            together = self.matcher.match(joined)
-            if together.entry is not None and together.entry.id == context.id:
-                result = replace(together, query=question)
-                reply = render_entry(context, self.kb, focus=focus)
-                turn = Turn(previous.text, context.id, status)
-                return Answer(result, reply, followup=kind, turn=turn)
-        if own.offtopic is not None or (
-            own.entry is not None and context is not None and own.entry.id == context.id
-        ):
+            return self._again(together, context, previous, kind, focus, status)
+        if own.offtopic is not None or (context is not None and own.entry == context):
             return self._remember(alone, question, status, previous)
-        together = self.matcher.match(joined)
-        top = together.entry
-        if top is not None and self._joined_wins(together, own, joined):
-            answer = Answer(
-                replace(together, query=question), render_result(together, self.kb), followup=kind
-            )
-            return self._remember(answer, joined, status, previous)
+        in_context = Answer(
+            together, render_result(together, self.kb, status=status), followup=kind, status=status
+        )
+        if self._joined_wins(together, own, joined):
+            return self._remember(in_context, joined, status, previous)
         if own.status == "answered":
             return self._remember(alone, question, status, previous)
         if together.candidates:
-            answer = Answer(
-                replace(together, query=question), render_result(together, self.kb), followup=kind
-            )
-            return self._remember(answer, joined, status, previous)
+            return self._remember(in_context, joined, status, previous)
         if context is not None and kind == "elliptical":
             # Neither reading is sure, but the conversation is about ``context``: offer it
             # rather than a dead end.
-            result = MatchResult(
-                "ambiguous", question, own.tokens, (self._candidate(context, previous.text),)
-            )
-            reply = render_result(result, self.kb)
-            return self._remember(Answer(result, reply, followup=kind), joined, status, previous)
+            offer = (self._candidate(context, previous.text),)
+            result = MatchResult("ambiguous", question, own.tokens, offer)
+            answer = Answer(result, render_result(result, self.kb), followup=kind, status=status)
+            return self._remember(answer, joined, status, previous)
         return self._remember(alone, question, status, previous)
+
+    def _again(
+        self,
+        result: MatchResult,
+        entry: Entry,
+        previous: Turn,
+        kind: FollowUpKind | None,
+        focus: Focus,
+        status: str | None,
+    ) -> Answer:
+        """The previous turn's entry once more, for a follow-up about it."""
+        reply = render_entry(entry, self.kb, status=status, focus=focus)
+        turn = Turn(previous.text, entry.id, status)
+        return Answer(result, reply, followup=kind, status=status, turn=turn)
 
     def _mostly_known(self, tokens: tuple[str, ...]) -> bool:
         """Whether most of these tokens are words the knowledge base knows: a short message
@@ -156,14 +171,8 @@ class Engine:
             return False
         if own.entry is None or together.entry is None or own.entry.id == together.entry.id:
             return True
-        rival = next(
-            (
-                c.score
-                for c in self.matcher.rank(self.matcher.tokens(joined))
-                if c.entry == own.entry
-            ),
-            0.0,
-        )
+        ranked = self.matcher.rank(self.matcher.tokens(joined))
+        rival = next((c.score for c in ranked if c.entry == own.entry), 0.0)
         return together.score - rival >= JOINED_LEAD
 
     def _remember(
@@ -200,7 +209,13 @@ class Engine:
         status = previous.status if previous else None
         return Turn(entry.canonical_question, entry.id, status)
 
-    def show(self, entry_id: str) -> Reply | None:
-        """The answer card of one entry, or None for an unknown id."""
+    def show(self, entry_id: str, status: str | None = None) -> Reply | None:
+        """The answer card of one entry (for the asker's ``status``), or None for an
+        unknown id."""
         entry = self.kb.get(entry_id)
-        return render_entry(entry, self.kb) if entry else None
+        return render_entry(entry, self.kb, status=status) if entry else None
+
+    def sources(self, entry_id: str) -> Reply | None:
+        """The '📚 Sumber' reply of one entry, or None for an unknown id."""
+        entry = self.kb.get(entry_id)
+        return render_sources(entry) if entry else None

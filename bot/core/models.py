@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Final
 
 VERDICTS: Final = ("dilarang", "boleh", "bersyarat", "info")
+
+# Who may be asking: the keys of an entry's ``by_status``, in the order the card lists them.
+STATUSES: Final = ("pns", "cpns", "pppk", "pejabat", "honorer")
+STATUS_LABELS: Final = {
+    "pns": "PNS",
+    "cpns": "CPNS",
+    "pppk": "PPPK",
+    "pejabat": "Pejabat",
+    "honorer": "Honorer/non-ASN",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +33,36 @@ class LegalBasis:
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """Where an entry's legal content comes from: a regulation, or a public page.
+
+    A regulation has ``regulation`` only; a page has ``title`` and usually ``publisher``
+    and ``url`` (for points taken from reporting rather than the official text).
+    """
+
+    regulation: str | None = None
+    title: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+
+    def label(self) -> str:
+        """'PP 94/2021 tentang Disiplin PNS' or 'FAQ ... (BKN Kantor Regional VI Medan)'."""
+        if self.regulation:
+            return self.regulation
+        name = self.title or self.url or ""
+        return f"{name} ({self.publisher})" if self.publisher else name
+
+
+@dataclass(frozen=True, slots=True)
+class StatusNote:
+    """How an entry's rule or sanction differs for one kind of asker (PPPK, CPNS, ...)."""
+
+    note: str
+    verdict: str | None = None  # only when the verdict itself differs for this status
+    sanction: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One FAQ entry: a question family with its verdict, answer and legal basis."""
 
@@ -35,11 +76,21 @@ class Entry:
     legal_basis: tuple[LegalBasis, ...] = ()
     sanction: str | None = None
     related: tuple[str, ...] = ()
+    # the condition of a bersyarat verdict, shown on the verdict line
+    verdict_note: str | None = None
+    # (status, note) pairs in STATUSES order, for the askers the rule treats differently
+    by_status: tuple[tuple[str, StatusNote], ...] = ()
+    sources: tuple[Source, ...] = ()
+    reviewed: date | None = None  # when the legal content was last checked
 
     @property
     def canonical_question(self) -> str:
         """The first phrasing, used on suggestion buttons and lists."""
         return self.questions[0]
+
+    def for_status(self, status: str | None) -> StatusNote | None:
+        """The note for this kind of asker, or None when the general rule applies."""
+        return next((n for s, n in self.by_status if s == status), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +155,12 @@ class KnowledgeBase:
     def get(self, entry_id: str) -> Entry | None:
         """The entry with this id, or None."""
         return self._by_id.get(entry_id)
+
+    @property
+    def reviewed(self) -> date | None:
+        """The oldest ``reviewed`` date: every entry was checked on or after it."""
+        dates = [e.reviewed for e in self.entries if e.reviewed is not None]
+        return min(dates) if dates else None
 
     @property
     def phrasing_count(self) -> int:

@@ -8,11 +8,13 @@ goes through ``html.escape``.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Final, Literal
 
 from bot.core.matcher import MatchResult
-from bot.core.models import Entry, KnowledgeBase, OffTopic
+from bot.core.models import STATUS_LABELS, Entry, KnowledgeBase, OffTopic, Source
 
 TELEGRAM_LIMIT: Final = 4096
 
@@ -59,7 +61,30 @@ SMALLTALK_REPLIES: Final = {
 # comes right after the verdict line.
 Focus = Literal["sanction", "legal"] | None
 
-ButtonKind = Literal["entry", "suggestion", "related", "feedback_up", "feedback_down"]
+MONTHS: Final = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+REVIEWED_TEXT: Final = "🗓️ Isi hukum terakhir ditinjau {date}."
+SOURCES_LABEL: Final = "📚 Sumber"
+BY_STATUS_LABEL: Final = "Menurut status penanya"
+GENERAL_LABEL: Final = "Aturan umum"
+
+# A sentence ends at . ! ? followed by a capital, except after these abbreviations.
+_SENTENCE_END: Final = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_ABBREVIATIONS: Final = ("jo.", "No.", "no.", "dll.", "dsb.", "mis.", "hlm.", "tsb.", "dkk.")
+
+ButtonKind = Literal["entry", "suggestion", "related", "sources", "feedback_up", "feedback_down"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,19 +114,89 @@ def verdict_label(verdict: str) -> str:
     return VERDICT_LABELS.get(verdict, verdict.upper())
 
 
-def render_entry(
-    entry: Entry, kb: KnowledgeBase, *, feedback: bool = True, focus: Focus = None
-) -> Reply:
-    """The answer card: verdict line, answer, legal basis, sanction; related and feedback.
+def format_date(day: date) -> str:
+    """A date in Indonesian, e.g. '6 Desember 2026'."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
-    With a ``focus`` the sanction or the legal basis comes right after the verdict line.
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (all of it when it has one), for one-line summaries."""
+    for m in _SENTENCE_END.finditer(text):
+        if not text[: m.start()].endswith(_ABBREVIATIONS):
+            return text[: m.start()]
+    return text
+
+
+def status_label(status: str) -> str:
+    """'PPPK', 'CPNS', ... for a status key."""
+    return STATUS_LABELS.get(status, status.upper())
+
+
+def _source_text(source: Source) -> str:
+    return f"{source.label()}: {source.url}" if source.url else source.label()
+
+
+def _source_html(source: Source) -> str:
+    label = html.escape(source.label())
+    if not source.url:
+        return label
+    return f'<a href="{html.escape(source.url, quote=True)}">{label}</a>'
+
+
+def render_entry(
+    entry: Entry,
+    kb: KnowledgeBase,
+    *,
+    status: str | None = None,
+    feedback: bool = True,
+    focus: Focus = None,
+) -> Reply:
+    """The answer card: verdict line, answer, legal basis, sanction and review date; related,
+    sources and feedback buttons (the sources are a separate reply: see ``render_sources``).
+
+    With the asker's ``status`` (see ``bot.core.asker``) and a note for it, the card opens
+    with that status's note (and verdict, and sanction); without one it gives the general
+    rule and one line per status the rule treats differently. With a ``focus`` (a follow-up
+    asked "hukumannya?" or "aturannya?") the sanction or the legal basis comes right after
+    the verdict line.
     """
-    text_parts = [f"{verdict_label(entry.verdict)} — {entry.title}", entry.answer]
-    html_parts = [
-        f"<b>{verdict_label(entry.verdict)} — {html.escape(entry.title)}</b>",
-        html.escape(entry.answer),
-    ]
-    legal_at = len(text_parts)
+    note = entry.for_status(status)
+    verdict = entry.verdict
+    if note is not None and note.verdict and note.verdict != entry.verdict and status:
+        verdict = note.verdict
+        head = f"{verdict_label(verdict)} bagi {status_label(status)}"
+    elif entry.verdict_note:
+        head = f"{verdict_label(verdict)} ({entry.verdict_note})"
+    else:
+        head = verdict_label(verdict)
+    # Each section is a list of (text, html) parts, in the card's order.
+    answer: list[tuple[str, str]] = []
+    if note is not None and status:
+        who = status_label(status)
+        answer += [
+            (
+                f"Untuk {who}: {note.note}",
+                f"<b>Untuk {html.escape(who)}:</b> {html.escape(note.note)}",
+            ),
+            (
+                f"{GENERAL_LABEL}: {entry.answer}",
+                f"<b>{GENERAL_LABEL}:</b> {html.escape(entry.answer)}",
+            ),
+        ]
+    else:
+        answer.append((entry.answer, html.escape(entry.answer)))
+        if entry.by_status:
+            lines = [(status_label(s), first_sentence(n.note)) for s, n in entry.by_status]
+            answer.append(
+                (
+                    "\n".join([f"{BY_STATUS_LABEL}:"] + [f"• {w}: {t}" for w, t in lines]),
+                    "\n".join(
+                        [f"<b>{BY_STATUS_LABEL}:</b>"]
+                        + [f"• <b>{html.escape(w)}:</b> {html.escape(t)}" for w, t in lines]
+                    ),
+                )
+            )
+    legal: list[tuple[str, str]] = []
     if entry.legal_basis:
         text_lines = ["Dasar hukum:"]
         html_lines = ["<b>Dasar hukum:</b>"]
@@ -112,21 +207,51 @@ def render_entry(
                 f"• {html.escape(basis.citation())}"
                 + (f": <i>{html.escape(basis.quote)}</i>" if basis.quote else "")
             )
-        text_parts.append("\n".join(text_lines))
-        html_parts.append("\n".join(html_lines))
-    if entry.sanction:
-        text_parts.append(f"Sanksi: {entry.sanction}")
-        html_parts.append(f"<b>Sanksi:</b> {html.escape(entry.sanction)}")
-        if focus == "sanction":
-            text_parts.insert(1, text_parts.pop())
-            html_parts.insert(1, html_parts.pop())
-    if focus == "legal" and entry.legal_basis:
-        text_parts.insert(1, text_parts.pop(legal_at))
-        html_parts.insert(1, html_parts.pop(legal_at))
+        legal.append(("\n".join(text_lines), "\n".join(html_lines)))
+    sanction: list[tuple[str, str]] = []
+    if note is not None and note.sanction and status:
+        who = status_label(status)
+        sanction.append(
+            (
+                f"Sanksi bagi {who}: {note.sanction}",
+                f"<b>Sanksi bagi {html.escape(who)}:</b> {html.escape(note.sanction)}",
+            )
+        )
+        if entry.sanction:
+            general = GENERAL_LABEL.lower()
+            sanction.append(
+                (
+                    f"Sanksi ({general}): {entry.sanction}",
+                    f"<b>Sanksi ({general}):</b> {html.escape(entry.sanction)}",
+                )
+            )
+    elif entry.sanction:
+        sanction.append(
+            (f"Sanksi: {entry.sanction}", f"<b>Sanksi:</b> {html.escape(entry.sanction)}")
+        )
+    footer: list[tuple[str, str]] = []
+    reviewed = entry.reviewed or kb.reviewed
+    if reviewed is not None:
+        line = REVIEWED_TEXT.format(date=format_date(reviewed))
+        footer.append((line, f"<i>{html.escape(line)}</i>"))
+    if focus == "sanction" and sanction:
+        body = [*sanction, *answer, *legal]
+    elif focus == "legal" and legal:
+        body = [*legal, *answer, *sanction]
+    else:
+        body = [*answer, *legal, *sanction]
+    parts = [
+        (f"{head} — {entry.title}", f"<b>{html.escape(head)} — {html.escape(entry.title)}</b>")
+    ]
+    parts += [*body, *footer]
+    text_parts = [t for t, _ in parts]
+    html_parts = [h for _, h in parts]
     rows: list[tuple[Button, ...]] = []
     related = [kb.get(r) for r in entry.related]
     for rel in (r for r in related if r is not None):
         rows.append((Button("related", f"➡️ {rel.title}", rel.id),))
+    if entry.sources:
+        rows.append((Button("sources", SOURCES_LABEL, entry.id),))
     if feedback:
         rows.append(
             (
@@ -135,6 +260,18 @@ def render_entry(
             )
         )
     return Reply("\n\n".join(text_parts), "\n\n".join(html_parts), tuple(rows))
+
+
+def render_sources(entry: Entry) -> Reply:
+    """The '📚 Sumber' reply: the regulations and public pages an entry rests on."""
+    title = f"{SOURCES_LABEL} — {entry.title}"
+    text_lines = [title] + [f"• {_source_text(s)}" for s in entry.sources]
+    html_lines = [f"<b>{html.escape(title)}</b>"] + [f"• {_source_html(s)}" for s in entry.sources]
+    if entry.reviewed is not None:
+        footer = REVIEWED_TEXT.format(date=format_date(entry.reviewed))
+        text_lines += ["", footer]
+        html_lines += ["", f"<i>{html.escape(footer)}</i>"]
+    return Reply("\n".join(text_lines), "\n".join(html_lines))
 
 
 def render_ambiguous(result: MatchResult) -> Reply:
@@ -184,10 +321,10 @@ def render_smalltalk(kind: str) -> Reply:
     )
 
 
-def render_result(result: MatchResult, kb: KnowledgeBase) -> Reply:
-    """The reply for any match outcome."""
+def render_result(result: MatchResult, kb: KnowledgeBase, *, status: str | None = None) -> Reply:
+    """The reply for any match outcome; ``status`` is the asker's, when known."""
     if result.entry is not None:
-        return render_entry(result.entry, kb)
+        return render_entry(result.entry, kb, status=status)
     if result.status == "ambiguous":
         return render_ambiguous(result)
     return render_no_match(topic=result.offtopic)

@@ -20,7 +20,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.core.conversation import conversation_key
 from bot.core.engine import MAX_QUESTION_CHARS, Answer
-from bot.core.render import Reply, render_entry, split_message
+from bot.core.render import Reply, format_date, render_entry, render_sources, split_message
 from bot.knowledge import load_knowledge
 from bot.records import question_record
 from bot.report_html import build_report
@@ -206,9 +206,12 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 async def about(update: Update, context: Context) -> None:
-    """Sources and disclaimer."""
+    """Sources, disclaimer and when the knowledge base was last reviewed."""
     if update.effective_message:
-        await update.effective_message.reply_text(texts.ABOUT_HTML)
+        engine = _services(context).engine
+        reviewed = engine.kb.reviewed if engine is not None else None
+        when = texts.ABOUT_REVIEWED.format(date=format_date(reviewed)) if reviewed else ""
+        await update.effective_message.reply_text(texts.ABOUT_HTML + when)
 
 
 async def topics(update: Update, context: Context) -> None:
@@ -296,13 +299,18 @@ async def button(update: Update, context: Context) -> None:
     if entry is None:
         await message.reply_text(texts.UNKNOWN_ENTRY)
         return
+    if data.kind == "sources":
+        await send_reply(message, render_sources(entry), data.qid or new_qid())
+        return
     kind = {"suggestion": "suggestion_pick", "related": "related"}.get(data.kind, "button")
     _log_event(services, update, kind, data.qid, entry.id)
     key = conversation_of(services, update)
-    turn = services.require_engine().chose(entry.id, services.memory.recall(key))
+    previous = services.memory.recall(key)
+    turn = services.require_engine().chose(entry.id, previous)
     if turn is not None:
         services.memory.remember(key, turn)
-    await send_reply(message, render_entry(entry, kb), data.qid or new_qid())
+    status = previous.status if previous else None
+    await send_reply(message, render_entry(entry, kb, status=status), data.qid or new_qid())
 
 
 async def _edit_or_send(message: Message, text: str, markup: object) -> None:

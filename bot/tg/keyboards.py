@@ -15,10 +15,11 @@ SEP: Final = ":"
 
 # Callback data layouts:
 #   e:<entry_id>:<qid>:<kind>  show an entry (kind: s = suggestion, r = related, t = topik)
+#                              or its sources (kind: x)
 #   f:<u|d>:<entry_id>:<qid>   feedback on the answer to question <qid>
 #   t                          the list of categories (/topik)
 #   c:<category_id>            the entries of a category
-_KIND_CODES: Final = {"suggestion": "s", "related": "r", "entry": "t"}
+_KIND_CODES: Final = {"suggestion": "s", "related": "r", "entry": "t", "sources": "x"}
 _CODE_KINDS: Final = {v: k for k, v in _KIND_CODES.items()}
 
 
@@ -29,7 +30,7 @@ class Callback:
     action: str  # entry | feedback | topics | category
     target: str = ""  # entry or category id
     qid: str = ""
-    kind: str = ""  # for entry: suggestion | related | entry; for feedback: up | down
+    kind: str = ""  # for entry: suggestion | related | entry | sources; for feedback: up | down
 
 
 def encode(action: str, *parts: str) -> str:

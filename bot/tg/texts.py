@@ -48,10 +48,14 @@ ABOUT_HTML: Final = (
     "Jawaban disusun dari peraturan yang berlaku, antara lain UU 20/2023 tentang ASN, "
     "PP 94/2021 tentang Disiplin PNS, PP 42/2004 tentang Kode Etik PNS, SKB 5 instansi 2022 "
     "tentang Netralitas ASN, SE Menteri PANRB 18/2023, UU 7/2017 tentang Pemilu, dan "
-    "UU 10/2016 tentang Pilkada. Sejak KASN dibubarkan (2024), pengawasan netralitas ASN "
-    "berada di BKN; selama pemilu juga diawasi Bawaslu.\n\n"
+    "UU 1/2015 sebagaimana telah diubah terakhir dengan UU 6/2020 (UU Pilkada); bagi PPPK "
+    "juga PP 49/2018 tentang Manajemen PPPK. Sejak kewenangan KASN dialihkan (UU 20/2023 "
+    "Pasal 70 ayat (3); 2024), pengawasan netralitas ASN berada di BKN; selama pemilu juga "
+    "diawasi Bawaslu. Setiap jawaban mencantumkan sumbernya (📚 Sumber).\n\n"
     f"<i>{DISCLAIMER}</i>"
 )
+# Appended to /tentang: when the legal content of the knowledge base was last checked.
+ABOUT_REVIEWED: Final = "\n\n🗓️ Isi hukum terakhir ditinjau: {date}."
 
 TOPICS_HTML: Final = "<b>Topik netralitas ASN</b>\nPilih topik:"
 CATEGORY_HTML: Final = "<b>{title}</b>\nPilih pertanyaan:"
