@@ -199,7 +199,7 @@ def _run(args: argparse.Namespace, prepare: Callable[[datetime], Body]) -> int:
 async def _with_storage(db: Path, now: datetime, body: Body) -> int:
     from bot.storage import open_storage
 
-    storage = await open_storage(db)
+    storage = await open_storage(db, create_key=False)
     try:
         return await body(storage, now)
     finally:
