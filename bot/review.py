@@ -247,6 +247,12 @@ async def compute_stats(
         by_status[status] = by_status.get(status, 0) + count
     today = now.astimezone(UTC).date()
     first: date | None = since.astimezone(UTC).date() if since else min(per_day, default=None)
+    if first is not None:
+        # Days before the first question ever logged (in an empty log: more than a year
+        # back) are not listed: a period from the year 1 must not produce 740,000 days.
+        oldest = await storage.first_query_time()
+        start = oldest.astimezone(UTC).date() if oldest else today - timedelta(days=366)
+        first = max(first, min(start, today))
     if until is not None:
         last: date | None = (until - timedelta(milliseconds=1)).astimezone(UTC).date()
     else:  # an open period runs to today, even after its last question
