@@ -73,7 +73,10 @@ def parse_moment(text: str, now: datetime, *, end: bool = False) -> datetime:
         except ValueError:
             raise PeriodError(f"{text!r} is not a valid date") from None
         moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        return moment + timedelta(days=1) if end else moment
+        try:
+            return moment + timedelta(days=1) if end else moment
+        except OverflowError:  # --until 9999-12-31: the day after is not a date
+            raise PeriodError(f"{text!r} is too far ahead") from None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
