@@ -20,9 +20,7 @@ from bot.storage import QueryRow, format_time
 
 # Characters that a terminal interprets: C0 and C1 controls (escape sequences, bell,
 # backspace, ...) and the bidi overrides that reorder what is shown.
-_TERMINAL_UNSAFE: Final = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
-)
+_TERMINAL_UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # A CSV cell starting with one of these is a formula to a spreadsheet (OWASP).
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,6 +40,7 @@ def terminal_safe(text: str) -> str:
 def csv_safe(cell: str) -> str:
     """A cell a spreadsheet shows as text: a leading ``'`` before a formula character."""
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
 
 STATUS_LABELS = {"answered": "terjawab", "ambiguous": "ambigu", "no_match": "tidak cocok"}
 

@@ -488,7 +488,7 @@ async def reload_knowledge(update: Update, context: Context) -> None:
     from bot.core.engine import Engine
 
     def build() -> tuple[Engine | None, list[str]]:
-        result = load_knowledge(folder)
+        result = load_knowledge(folder, near_duplicates=False)  # warnings only: not here
         if result.kb is None:
             return None, [str(p) for p in result.errors]
         return Engine(result.kb), []
