@@ -15,7 +15,8 @@ class EvalSetError(ValueError):
 
 
 def load_cases(path: str | Path) -> list[Case]:
-    """Parse an evaluation file; ``expect`` is an id, a list of ids, or null."""
+    """Parse an evaluation file; ``expect`` is an id, a list of ids, or null;
+    ``forbid_permissive: true`` marks a question that names a forbidden act."""
     try:
         data: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -37,5 +38,8 @@ def load_cases(path: str | Path) -> list[Case]:
             ids = frozenset(expect)
         else:
             raise EvalSetError(f"{path}: item {i}: 'expect' must be an id, a list or null")
-        cases.append(Case(item["q"], ids))
+        forbid = item.get("forbid_permissive", False)
+        if not isinstance(forbid, bool):
+            raise EvalSetError(f"{path}: item {i}: 'forbid_permissive' must be true or false")
+        cases.append(Case(item["q"], ids, forbid))
     return cases

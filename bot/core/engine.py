@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, MatchResult, Weights
 from bot.core.models import KnowledgeBase
 from bot.core.render import Reply, render_entry, render_result, render_smalltalk
+from bot.core.safety import SafetyNet
 from bot.core.smalltalk import SmallTalk
 
 # Questions are matched on this many characters at most: a pasted essay costs no more
@@ -42,6 +43,8 @@ class Engine:
         self.kb = kb
         self.matcher = Matcher(kb, weights=weights)
         self.smalltalk = SmallTalk(kb.lexicon, self.matcher.normalizer)
+        # A forbidden act named in the question never gets a permissive answer first.
+        self.safety = SafetyNet(kb, self.matcher.tokens)
 
     def ask(self, question: str) -> Answer:
         """Match a question (bounded to its first ``MAX_QUESTION_CHARS``) and render it."""
@@ -49,7 +52,7 @@ class Engine:
         kind = self.smalltalk.kind(question)
         if kind is not None:
             return Answer(MatchResult("no_match", question, (), ()), render_smalltalk(kind), kind)
-        result = self.matcher.match(question)
+        result = self.safety.apply(self.matcher.match(question))
         return Answer(result, render_result(result, self.kb))
 
     def show(self, entry_id: str) -> Reply | None:
