@@ -130,7 +130,7 @@ def _log_question(
     if answer.smalltalk is not None:
         return  # small talk ("makasih", "halo") is not a question to review
     services.record(
-        update.update_id,
+        update,
         question_record(
             text,
             answer,
@@ -147,7 +147,7 @@ def _log_event(
     services: BotServices, update: Update, kind: str, qid: str | None, entry_id: str | None
 ) -> None:
     services.record(
-        update.update_id,
+        update,
         EventRecord(
             time=datetime.now(UTC),
             kind=kind,

@@ -101,11 +101,11 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         services.failed_updates.discard(uid)
         # This attempt's log rows (a failed attempt's rows are replaced by the next one's).
         records: list[LogRecord] = []
-        services.update_records[uid] = records
+        services.update_records[id(update)] = records
         try:
             await coroutine
         finally:
-            services.update_records.pop(uid, None)
+            services.update_records.pop(id(update), None)
         failed = uid in services.failed_updates
         services.failed_updates.discard(uid)
         if failed and attempts < services.max_attempts and self.requeue is not None:

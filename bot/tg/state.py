@@ -35,14 +35,15 @@ class BotServices:
     # the error reply is sent once, on the last attempt, not on every retry.
     attempts: dict[int, int] = field(default_factory=dict)
     max_attempts: int = 3
-    # Log rows produced by each update in flight: the processor writes them in the same
-    # transaction that marks the update done, so an answered question is always logged.
+    # Log rows produced by each update in flight (by the id() of the Update object, which
+    # stays unique even if Telegram repeats an update_id): the processor writes them in the
+    # same transaction that marks the update done, so an answered question is always logged.
     update_records: dict[int, list[LogRecord]] = field(default_factory=dict)
 
-    def record(self, update_id: int | None, record: LogRecord) -> None:
+    def record(self, update: object, record: LogRecord) -> None:
         """Log a row for an update: with its outcome when the update is journaled, else
         through the background writer."""
-        rows = None if update_id is None else self.update_records.get(update_id)
+        rows = None if update is None else self.update_records.get(id(update))
         if rows is not None:
             rows.append(record)
         elif self.writer is not None:
