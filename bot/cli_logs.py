@@ -261,11 +261,11 @@ def _write_file(path: Path, text: str) -> None:
 
 def _print_json_or_text(as_json: bool, data: Callable[[], object], text: Callable[[], str]) -> None:
     """Write ``data()`` as indented JSON, or ``text()`` as it is."""
-    if as_json:
-        sys.stdout.write(json.dumps(data(), ensure_ascii=False, indent=2) + "\n")
-    else:
-        from bot.reports import terminal_safe
+    from bot.reports import json_safe, terminal_safe
 
+    if as_json:
+        sys.stdout.write(json_safe(json.dumps(data(), ensure_ascii=False, indent=2)) + "\n")
+    else:
         sys.stdout.write(terminal_safe(text()))
 
 

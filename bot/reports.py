@@ -37,6 +37,13 @@ def terminal_safe(text: str) -> str:
     return _TERMINAL_UNSAFE.sub(escape, text)
 
 
+def json_safe(text: str) -> str:
+    """JSON text with the controls ``json.dumps(..., ensure_ascii=False)`` leaves as they are
+    (DEL, C1, bidi overrides) written as ``\\uNNNN`` escapes: the same JSON value, harmless
+    in a terminal. (They can only occur inside strings, so the escapes are valid JSON.)"""
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def csv_safe(cell: str) -> str:
     """A cell a spreadsheet shows as text: a leading ``'`` before a formula character."""
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
@@ -292,7 +299,7 @@ async def write_json_lines(rows: AsyncIterator[QueryRow], out: TextIO) -> int:
     """One JSON object per line; returns the number of rows."""
     n = 0
     async for row in rows:
-        out.write(json.dumps(query_json(row), ensure_ascii=False) + "\n")
+        out.write(json_safe(json.dumps(query_json(row), ensure_ascii=False)) + "\n")
         n += 1
     return n
 

@@ -163,6 +163,12 @@ def test_f13_no_control_characters_reach_the_terminal(hostile_db: Path, capsys: 
     code, out, _ = run(capsys, "list", "--db", str(hostile_db))
     assert "boleh\\x01\\x02\\x07 pns\\x1b[2J ikut\\x08 kampanye?\\x7f\\u202e" in out
     assert "\\x1b[31mRED\\x1b[0m" in out
+    for command in (["list", "--json"], ["stats", "--json"], ["unanswered", "--json"]):
+        code, out, _ = run(capsys, *command, "--db", str(hostile_db))
+        assert code == EXIT_OK
+        assert not any((ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in out)
+    code, out, _ = run(capsys, "list", "--json", "--db", str(hostile_db))
+    assert json.loads(out.splitlines()[0])["text"] == HOSTILE  # the same value, escaped
 
 
 def test_f13_csv_formulas_are_neutralised(hostile_db: Path, capsys: Capture) -> None:
