@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING
 from bot.report_html import REPORT_MAX_TEXTS, TOP_CLUSTERS
 from bot.review import DEFAULT_MAX_TEXTS, PERIOD_HELP, Period, PeriodError, parse_moment
 from bot.storage import STATUSES
+
+_DURATION_TEXT = re.compile(r"\d{1,6}\s*[dhw]")
 
 if TYPE_CHECKING:
     from bot.core.matcher import Matcher
@@ -418,8 +421,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_purge(args: argparse.Namespace) -> int:
     """Retention: delete what is older than --older-than; VACUUM with --vacuum.
 
-    A cut-off in the future, or before the first logged question (a mistyped year such as
-    0226 for 2026), is refused unless --force: purging cannot be undone.
+    A cut-off in the future, or a date at or before the first logged question (a mistyped
+    year such as 0226 for 2026), is refused unless --force: purging cannot be undone.
     """
     from bot.storage import format_time
 
@@ -428,6 +431,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
             cutoff = parse_moment(args.older_than, now)
         except PeriodError as exc:
             raise UsageError(f"--older-than: {exc}") from None
+        # A duration (180d) before the first question is routine (a young log, a daily
+        # cron job); a date before it is a mistyped year (0226 for 2026) more often than not.
+        absolute = _DURATION_TEXT.fullmatch(args.older_than.strip().lower()) is None
         if cutoff > now and not args.force:
             raise UsageError(
                 f"--older-than {format_time(cutoff)} is in the future: that would delete "
@@ -436,7 +442,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
         async def body(storage: Storage, _: datetime) -> int:
             first = await storage.first_query_time()
-            if first is not None and cutoff <= first and not args.force:
+            if first is not None and cutoff <= first and absolute and not args.force:
                 raise UsageError(
                     f"--older-than {format_time(cutoff)} is before the first logged question "
                     f"({format_time(first)}), so nothing would be deleted: check the year, "

@@ -63,6 +63,12 @@ def test_f10_purge_refuses_suspicious_cutoffs(
     assert total(capsys, db) == len(ROWS)  # nothing deleted
 
 
+def test_f10_purge_by_age_on_a_young_log_is_routine(db: Path, capsys: Capture) -> None:
+    # A daily "purge --older-than 180d" must not fail while the log is younger than that.
+    code, out, err = run(capsys, "purge", "--older-than", "36500d", "--db", str(db))
+    assert (code, err) == (EXIT_OK, "") and out.startswith("deleted 0 question(s)")
+
+
 def test_f10_purge_with_force(db: Path, capsys: Capture) -> None:
     code, out, _ = run(capsys, "purge", "--older-than", "0300-01-01", "--force", "--db", str(db))
     assert code == EXIT_OK and out.startswith("deleted 0 question(s)")
