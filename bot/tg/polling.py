@@ -20,6 +20,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
+from bot.tg.delivery import _retry_after_seconds
 from bot.tg.state import BotServices, NetralApp
 
 _LOG = logging.getLogger(__name__)
@@ -30,12 +31,6 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query"
 # answering a days-old question helps nobody, and the payload holds the sender's name.
 PENDING_MAX_AGE = timedelta(days=2)
 
-
-def _retry_after(exc: RetryAfter) -> float:
-    value = getattr(exc, "_retry_after", None)
-    if value is None:
-        value = exc.retry_after
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 class DurablePoller:
@@ -109,7 +104,7 @@ class DurablePoller:
                 raise
             except RetryAfter as exc:
                 # getUpdates bypasses the rate limiter: honour Telegram's wait here.
-                delay = _retry_after(exc)
+                delay = _retry_after_seconds(exc)
                 _LOG.warning("getUpdates: 429, retrying in %.0f s", delay)
                 await self._pause(delay)
                 continue
