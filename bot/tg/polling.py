@@ -32,7 +32,6 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query"
 PENDING_MAX_AGE = timedelta(days=2)
 
 
-
 class DurablePoller:
     """Fetch, journal, then hand to the application; stop on ``stop()``."""
 
