@@ -25,7 +25,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     """Register ``run`` and ``logs`` on the main parser."""
     run = sub.add_parser("run", help="run the Telegram bot (long polling, or --webhook URL)")
     run.add_argument("--webhook", metavar="URL", help="public HTTPS URL for a webhook")
-    run.add_argument("--listen", default="0.0.0.0", help="webhook listen address")
+    run.add_argument(
+        "--listen", default="127.0.0.1", help="webhook listen address (default 127.0.0.1)"
+    )
     run.add_argument("--port", type=int, default=8443, help="webhook listen port")
     run.add_argument(
         "--secret-token",

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING
 from bot.report_html import REPORT_MAX_TEXTS, TOP_CLUSTERS
 from bot.review import DEFAULT_MAX_TEXTS, PERIOD_HELP, Period, PeriodError, parse_moment
 from bot.storage import STATUSES
+
+_DURATION_TEXT = re.compile(r"\d{1,6}\s*[dhw]")
 
 if TYPE_CHECKING:
     from bot.core.matcher import Matcher
@@ -133,6 +136,11 @@ def add_logs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     pur = command("purge", "retention: delete questions and events older than a cut-off")
     pur.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 180d, 26w, or a date")
     pur.add_argument("--vacuum", action="store_true", help="then VACUUM to free the space")
+    pur.add_argument(
+        "--force",
+        action="store_true",
+        help="accept a cut-off in the future or before the first logged question",
+    )
     pur.set_defaults(func=cmd_purge)
 
 
@@ -199,7 +207,7 @@ def _run(args: argparse.Namespace, prepare: Callable[[datetime], Body]) -> int:
 async def _with_storage(db: Path, now: datetime, body: Body) -> int:
     from bot.storage import open_storage
 
-    storage = await open_storage(db)
+    storage = await open_storage(db, create_key=False)
     try:
         return await body(storage, now)
     finally:
@@ -219,8 +227,24 @@ def _matcher_task(args: argparse.Namespace) -> asyncio.Task[Matcher]:
     return asyncio.create_task(asyncio.to_thread(_load_matcher, args))
 
 
+def _check_out(path: Path | None) -> None:
+    """Refuse an --out that is not a regular file path before any work is done: an empty
+    path, a directory, a device or a pipe (the atomic rename would replace the device node
+    with a file when run as root). ``-`` means standard output."""
+    if path is None or str(path) == "-":
+        return
+    if path.exists() and not path.is_file():
+        raise InputError(f"cannot write {path}: not a regular file")
+    if not path.name or path.name in (".", ".."):
+        raise InputError(f"cannot write {path}: not a file name")
+
+
 def _write_file(path: Path, text: str) -> None:
-    """Write atomically (a reader never sees half a file)."""
+    """Write atomically (a reader never sees half a file); ``-`` is standard output."""
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
+    _check_out(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
@@ -230,6 +254,9 @@ def _write_file(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -237,10 +264,12 @@ def _write_file(path: Path, text: str) -> None:
 
 def _print_json_or_text(as_json: bool, data: Callable[[], object], text: Callable[[], str]) -> None:
     """Write ``data()`` as indented JSON, or ``text()`` as it is."""
+    from bot.reports import json_safe, terminal_safe
+
     if as_json:
-        sys.stdout.write(json.dumps(data(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_safe(json.dumps(data(), ensure_ascii=False, indent=2)) + "\n")
     else:
-        sys.stdout.write(text())
+        sys.stdout.write(terminal_safe(text()))
 
 
 # --------------------------------------------------------------------------- commands
@@ -314,6 +343,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         _non_negative(args.limit, "--limit")
         _non_negative(args.max_texts, "--max-texts")
         period = _period(args, now)
+        _check_out(args.out)
         min_score = DEFAULT_MIN_SCORE if args.min_score is None else args.min_score
         if not 0 <= min_score <= 1:
             raise UsageError(f"--min-score must be between 0 and 1, got {min_score}")
@@ -328,7 +358,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 sys.stdout.write(text)
             else:
                 _write_file(args.out, text)
-                print(f"wrote {len(report.clusters)} suggestion(s) to {args.out}")
+                if str(args.out) != "-":
+                    print(f"wrote {len(report.clusters)} suggestion(s) to {args.out}")
             return EXIT_OK
 
         return body
@@ -366,6 +397,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         _non_negative(args.clusters, "--clusters")
         _non_negative(args.max_texts, "--max-texts")
         period = _period(args, now)
+        _check_out(args.out)
 
         async def body(storage: Storage, now: datetime) -> int:
             page = await build_report(
@@ -377,7 +409,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                 max_texts=args.max_texts,
             )
             _write_file(args.out, page)
-            print(f"wrote {args.out} ({len(page.encode()) // 1024} KiB)")
+            if str(args.out) != "-":
+                print(f"wrote {args.out} ({len(page.encode()) // 1024} KiB)")
             return EXIT_OK
 
         return body
@@ -386,7 +419,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    """Retention: delete what is older than --older-than; VACUUM with --vacuum."""
+    """Retention: delete what is older than --older-than; VACUUM with --vacuum.
+
+    A cut-off in the future, or a date at or before the first logged question (a mistyped
+    year such as 0226 for 2026), is refused unless --force: purging cannot be undone.
+    """
     from bot.storage import format_time
 
     def prepare(now: datetime) -> Body:
@@ -394,8 +431,23 @@ def cmd_purge(args: argparse.Namespace) -> int:
             cutoff = parse_moment(args.older_than, now)
         except PeriodError as exc:
             raise UsageError(f"--older-than: {exc}") from None
+        # A duration (180d) before the first question is routine (a young log, a daily
+        # cron job); a date before it is a mistyped year (0226 for 2026) more often than not.
+        absolute = _DURATION_TEXT.fullmatch(args.older_than.strip().lower()) is None
+        if cutoff > now and not args.force:
+            raise UsageError(
+                f"--older-than {format_time(cutoff)} is in the future: that would delete "
+                "everything; pass --force if you mean it"
+            )
 
         async def body(storage: Storage, _: datetime) -> int:
+            first = await storage.first_query_time()
+            if first is not None and cutoff <= first and absolute and not args.force:
+                raise UsageError(
+                    f"--older-than {format_time(cutoff)} is before the first logged question "
+                    f"({format_time(first)}), so nothing would be deleted: check the year, "
+                    "or pass --force"
+                )
             counts = await storage.purge(cutoff)
             print(
                 f"deleted {counts.queries} question(s), {counts.events} event(s) and "

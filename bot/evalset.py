@@ -33,7 +33,8 @@ def is_conversation_set(path: str | Path) -> bool:
 
 
 def load_cases(path: str | Path) -> list[Case]:
-    """Parse an evaluation file; ``expect`` is an id, a list of ids, or null."""
+    """Parse an evaluation file; ``expect`` is an id, a list of ids, or null;
+    ``forbid_permissive: true`` marks a question that names a forbidden act."""
     return [_case(path, f"item {i}", item) for i, item in enumerate(_read_list(path), 1)]
 
 
@@ -62,4 +63,7 @@ def _case(path: str | Path, where: str, item: Any) -> Case:
         ids = frozenset(expect)
     else:
         raise EvalSetError(f"{path}: {where}: 'expect' must be an id, a list or null")
-    return Case(item["q"], ids)
+    forbid = item.get("forbid_permissive", False)
+    if not isinstance(forbid, bool):
+        raise EvalSetError(f"{path}: {where}: 'forbid_permissive' must be true or false")
+    return Case(item["q"], ids, forbid)

@@ -8,7 +8,7 @@ report all of them at once. Errors make the knowledge base unusable; warnings do
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +30,7 @@ from bot.core.models import (
     Source,
     StatusNote,
 )
-from bot.core.normalize import Normalizer
+from bot.core.normalize import Normalizer, knowledge_words
 from bot.core.smalltalk import SMALLTALK_FILLER, SMALLTALK_KINDS
 
 LEXICON_FILE: Final = "sinonim.yaml"
@@ -43,6 +43,8 @@ NEAR_DUPLICATE: Final = 92.0
 # An entry whose legal content was last checked more than this many days ago is reported.
 REVIEW_MAX_AGE_DAYS: Final = 365
 MAX_VERDICT_NOTE: Final = 80
+# A knowledge file larger than this is refused: the real ones are tens of kilobytes.
+MAX_FILE_BYTES: Final = 5 * 2**20
 
 # libyaml's C loader when PyYAML was built with it (ten times faster), else the Python one.
 _LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -89,6 +91,7 @@ _LEXICON_FIELDS: Final = {
     "protected": False,
     "offtopic": False,
     "sapaan": False,
+    "larangan": False,
 }
 
 
@@ -158,7 +161,8 @@ def load_knowledge(
     ``today`` (default: the current date) is what ``reviewed`` dates are compared with.
     """
     v = _Validator(Path(path), near_duplicates=near_duplicates, today=today)
-    kb = v.run(normalizer)
+    with knowledge_words():  # these stems may be saved by the stem cache (bot/stemcache.py)
+        kb = v.run(normalizer)
     return LoadResult(
         kb if not any(p.level == "error" for p in v.problems) else None, tuple(v.problems)
     )
@@ -222,6 +226,12 @@ class _Validator:
         parsed_all = not self.problems
         entries = self._entries(located, check_related=parsed_all)
         offtopics = self._topics(topics, {e.id for e in entries})
+        verdicts = {e.id: e.verdict for e in entries}
+        for entry_id in lexicon.forbidden_acts:
+            if verdicts.get(entry_id) != "dilarang":
+                self.error(
+                    LEXICON_FILE, None, None, f"larangan: '{entry_id}' is not a dilarang entry"
+                )
         if any(p.level == "error" for p in self.problems):
             return None
         norm = normalizer or Normalizer(lexicon)
@@ -238,6 +248,12 @@ class _Validator:
     def _parse(self, f: Path) -> tuple[Any, yaml.Node | None] | None:
         name = self._rel(f)
         try:
+            size = f.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.error(
+                    name, None, None, f"file too large ({size} bytes; at most {MAX_FILE_BYTES})"
+                )
+                return None
             text = f.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             self.error(name, None, None, f"cannot read file: {exc}")
@@ -318,7 +334,29 @@ class _Validator:
             words["protected"],
             words["offtopic"],
             self._smalltalk(file, data.get("sapaan")),
+            self._forbidden_acts(file, data.get("larangan")),
         )
+
+    def _forbidden_acts(self, file: str, raw: Any) -> dict[str, tuple[str, ...]]:
+        """``larangan``: a dilarang entry id -> words that name its act (checked against
+        the entries in ``run``)."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.error(file, None, None, "'larangan' must map an entry id to a list of words")
+            return {}
+        acts: dict[str, tuple[str, ...]] = {}
+        for entry_id, words in raw.items():
+            if (
+                not isinstance(entry_id, str)
+                or not isinstance(words, list)
+                or not words
+                or not all(isinstance(w, str) and w.strip() for w in words)
+            ):
+                self.error(file, None, None, f"larangan '{entry_id}' needs a list of words")
+                continue
+            acts[entry_id] = tuple(w.strip().lower() for w in words)
+        return acts
 
     def _smalltalk(self, file: str, raw: Any) -> dict[str, frozenset[str]]:
         """The ``sapaan`` section: small-talk kind -> phrases."""
@@ -729,15 +767,45 @@ class _Validator:
                 keyed.append((key, eid, q, loc))
         if not self.near_duplicates:
             return
-        for i, (key, eid, q, loc) in enumerate(keyed):
-            for key2, eid2, q2, _ in keyed[i + 1 :]:
-                if eid2 != eid and fuzz.token_sort_ratio(key, key2) >= NEAR_DUPLICATE:
-                    self.warn(
-                        loc.file,
-                        loc.field_lines.get("questions", loc.line),
-                        eid,
-                        f"phrasing '{q}' is nearly the same as '{q2}' of '{eid2}'",
-                    )
+        for i, j in _near_duplicate_pairs([key for key, _, _, _ in keyed]):
+            key, eid, q, loc = keyed[i]
+            _, eid2, q2, _ = keyed[j]
+            if eid2 != eid:
+                self.warn(
+                    loc.file,
+                    loc.field_lines.get("questions", loc.line),
+                    eid,
+                    f"phrasing '{q}' is nearly the same as '{q2}' of '{eid2}'",
+                )
+
+
+def _near_duplicate_pairs(keys: list[str]) -> list[tuple[int, int]]:
+    """Pairs (i < j) of normalised phrasings at least ``NEAR_DUPLICATE`` similar.
+
+    Not every pair is compared (that is quadratic: 8,000 more phrasings took 37 s). Two
+    keys that similar share most of their words, so candidates are found with a prefix
+    filter: each key's words ordered rarest first, and only keys sharing one of the first
+    half of those words are compared. The rare words lead, so the common ones ("pns",
+    "boleh") select few pairs.
+    """
+    tokens = [sorted(set(k.split())) for k in keys]
+    frequency: Counter[str] = Counter(t for ts in tokens for t in ts)
+    index: dict[str, list[int]] = defaultdict(list)
+    pairs: list[tuple[int, int]] = []
+    for j, words in enumerate(tokens):
+        ordered = sorted(words, key=lambda t: (frequency[t], t))
+        prefix = ordered[: len(ordered) // 2 + 1]
+        seen: set[int] = set()
+        for word in prefix:
+            for i in index[word]:
+                if i in seen:
+                    continue
+                seen.add(i)
+                if fuzz.token_sort_ratio(keys[i], keys[j], score_cutoff=NEAR_DUPLICATE):
+                    pairs.append((i, j))
+            index[word].append(j)
+    pairs.sort()
+    return pairs
 
 
 def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:

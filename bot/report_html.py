@@ -122,7 +122,8 @@ async def build_report(
             pending.cancel()
     matcher = pending if isinstance(pending, Matcher) else pending.result()
     titles = {entry.id: entry.title for entry in matcher.kb.entries}
-    return render_report(stats, report, titles)
+    # Rendering is CPU work: in a thread, so that a running bot keeps answering meanwhile.
+    return await asyncio.to_thread(render_report, stats, report, titles)
 
 
 def render_report(

@@ -10,12 +10,44 @@ from __future__ import annotations
 import csv
 import html
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 from typing import Any, Final, TextIO
 
 from bot.review import ClusterReport, LogStats
 from bot.storage import QueryRow, format_time
+
+# Characters that a terminal interprets: C0 and C1 controls (escape sequences, bell,
+# backspace, ...) and the bidi overrides that reorder what is shown.
+_TERMINAL_UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# A CSV cell starting with one of these is a formula to a spreadsheet (OWASP).
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character shown as ``\\xNN`` (or ``\\uNNNN``): a
+    question text can never move the cursor, clear the screen or ring the admin's bell.
+    Line feeds and tabs stay."""
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _TERMINAL_UNSAFE.sub(escape, text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the controls ``json.dumps(..., ensure_ascii=False)`` leaves as they are
+    (DEL, C1, bidi overrides) written as ``\\uNNNN`` escapes: the same JSON value, harmless
+    in a terminal. (They can only occur inside strings, so the escapes are valid JSON.)"""
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def csv_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: a leading ``'`` before a formula character."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
 
 STATUS_LABELS = {"answered": "terjawab", "ambiguous": "ambigu", "no_match": "tidak cocok"}
 
@@ -267,7 +299,7 @@ async def write_json_lines(rows: AsyncIterator[QueryRow], out: TextIO) -> int:
     """One JSON object per line; returns the number of rows."""
     n = 0
     async for row in rows:
-        out.write(json.dumps(query_json(row), ensure_ascii=False) + "\n")
+        out.write(json_safe(json.dumps(query_json(row), ensure_ascii=False)) + "\n")
         n += 1
     return n
 
@@ -281,16 +313,16 @@ async def write_csv(rows: AsyncIterator[QueryRow], out: TextIO) -> int:
         writer.writerow(
             [
                 format_time(row.time),
-                row.qid,
-                row.chat_type,
+                csv_safe(row.qid),
+                csv_safe(row.chat_type),
                 row.user_key,
                 row.status,
-                row.entry_id or "",
+                csv_safe(row.entry_id or ""),
                 row.score,
-                " ".join(row.suggestions),
+                csv_safe(" ".join(row.suggestions)),
                 row.elapsed_ms,
                 row.source,
-                row.text,
+                csv_safe(row.text),
             ]
         )
         n += 1
@@ -302,9 +334,10 @@ async def write_table(rows: AsyncIterator[QueryRow], out: TextIO) -> int:
     n = 0
     async for row in rows:
         text = " ".join(row.text.split())
-        out.write(
+        line = (
             f"{format_time(row.time)}  {row.status:9}  {row.entry_id or '-':28}  "
-            f"{row.score:.2f}  {row.chat_type:10}  {text}\n"
+            f"{row.score:.2f}  {row.chat_type:10}  {text}"
         )
+        out.write(terminal_safe(line) + "\n")
         n += 1
     return n

@@ -73,7 +73,10 @@ def parse_moment(text: str, now: datetime, *, end: bool = False) -> datetime:
         except ValueError:
             raise PeriodError(f"{text!r} is not a valid date") from None
         moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        return moment + timedelta(days=1) if end else moment
+        try:
+            return moment + timedelta(days=1) if end else moment
+        except OverflowError:  # --until 9999-12-31: the day after is not a date
+            raise PeriodError(f"{text!r} is too far ahead") from None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -247,6 +250,12 @@ async def compute_stats(
         by_status[status] = by_status.get(status, 0) + count
     today = now.astimezone(UTC).date()
     first: date | None = since.astimezone(UTC).date() if since else min(per_day, default=None)
+    if first is not None:
+        # Days before the first question ever logged (in an empty log: more than a year
+        # back) are not listed: a period from the year 1 must not produce 740,000 days.
+        oldest = await storage.first_query_time()
+        start = oldest.astimezone(UTC).date() if oldest else today - timedelta(days=366)
+        first = max(first, min(start, today))
     if until is not None:
         last: date | None = (until - timedelta(milliseconds=1)).astimezone(UTC).date()
     else:  # an open period runs to today, even after its last question

@@ -14,7 +14,8 @@ Layout:
 * Times are stored as UTC ISO-8601 text with millisecond precision and a ``Z`` suffix
   (``2024-05-01T08:30:00.000Z``); one fixed format keeps text order equal to time order.
 * Telegram ids are never stored: callers log ``Storage.user_key(user_id)``, a keyed
-  hash (HMAC-SHA256 with a random per-database salt).
+  hash (HMAC-SHA256 with a random key kept outside the database: a key file or
+  ``$NETRAL_PSEUDONYM_KEY``), so a copy of the database alone cannot be re-identified.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 import sqlite3
 from collections import deque
@@ -135,6 +137,15 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX queries_unanswered_text ON queries (text, status, time)
         WHERE status IN ('ambiguous', 'no_match');
     """,
+    # v5: one feedback vote per user and question (the last one wins).
+    """
+    DELETE FROM events WHERE kind IN ('feedback_up', 'feedback_down') AND qid IS NOT NULL
+        AND id NOT IN (SELECT MAX(id) FROM events
+                       WHERE kind IN ('feedback_up', 'feedback_down') AND qid IS NOT NULL
+                       GROUP BY user_key, qid);
+    CREATE UNIQUE INDEX events_one_vote ON events (user_key, qid)
+        WHERE kind IN ('feedback_up', 'feedback_down');
+    """,
 )
 
 _QUERY_COLUMNS: Final = (
@@ -147,7 +158,9 @@ _INSERT_QUERY: Final = (
     "ON CONFLICT (qid) DO NOTHING"
 )
 _INSERT_EVENT: Final = (
-    "INSERT INTO events (time, qid, kind, entry_id, user_key) VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO events (time, qid, kind, entry_id, user_key) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (user_key, qid) WHERE kind IN ('feedback_up', 'feedback_down') "
+    "DO UPDATE SET time = excluded.time, kind = excluded.kind, entry_id = excluded.entry_id"
 )
 
 
@@ -168,7 +181,9 @@ def format_time(moment: datetime) -> str:
     """Format an aware datetime as stored: UTC, millisecond precision, ``Z`` suffix."""
     _require_aware(moment)
     utc = moment.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    # The year is padded by hand: strftime's %Y gives "300" for the year 300 on glibc, and
+    # "300-..." sorts after "2026-...", which would turn every comparison upside down.
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 def parse_time(text: str) -> datetime:
@@ -308,24 +323,63 @@ def _hour_period(since: datetime | None, until: datetime | None) -> tuple[str, l
     return sql, params
 
 
+def clean_text(value: str) -> str:
+    """``value`` as valid UTF-8: a lone surrogate (possible in Telegram's JSON, not in
+    UTF-8) becomes ``?`` instead of making the whole row unwritable."""
+    if not isinstance(value, str):
+        return value  # not text: SQLite's own type check reports it
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _clean_optional(value: str | None) -> str | None:
+    return None if value is None else clean_text(value)
+
+
 def _query_params(record: QueryRecord) -> tuple[Any, ...]:
     return (
-        record.qid,
+        clean_text(record.qid),
         format_time(record.time),
-        record.chat_type,
+        clean_text(record.chat_type),
         record.user_key,
-        record.text,
+        clean_text(record.text),
         record.status,
-        record.entry_id,
+        _clean_optional(record.entry_id),
         float(record.score),
-        json.dumps(list(record.suggestions), ensure_ascii=False),
+        json.dumps([clean_text(s) for s in record.suggestions], ensure_ascii=False),
         float(record.elapsed_ms),
         record.source,
     )
 
 
 def _event_params(record: EventRecord) -> tuple[Any, ...]:
-    return (format_time(record.time), record.qid, record.kind, record.entry_id, record.user_key)
+    return (
+        format_time(record.time),
+        _clean_optional(record.qid),
+        record.kind,
+        _clean_optional(record.entry_id),
+        record.user_key,
+    )
+
+
+def _split_records(
+    records: Sequence[LogRecord],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """SQL parameters of query and event records; InvalidRecordError for a bad one."""
+    queries: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    for record in records:
+        try:
+            if isinstance(record, QueryRecord):
+                queries.append(_query_params(record))
+            else:
+                events.append(_event_params(record))
+        except (TypeError, ValueError) as exc:
+            raise InvalidRecordError(f"{_describe(record)}: {exc}") from exc
+    return queries, events
 
 
 def _row_to_query(row: Sequence[Any]) -> QueryRow:
@@ -386,6 +440,76 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         logger.info("database schema migrated to version %d", version)
 
 
+KEY_ENV: Final = "NETRAL_PSEUDONYM_KEY"
+KEY_FILE_ENV: Final = "NETRAL_KEY_FILE"
+
+
+def default_key_path(db_path: Path) -> Path:
+    """Where the pseudonym key lives unless told otherwise: ``$NETRAL_KEY_FILE``, else
+    next to the database as ``<database>.key``."""
+    configured = os.environ.get(KEY_FILE_ENV, "").strip()
+    return Path(configured) if configured else db_path.with_name(db_path.name + ".key")
+
+
+def _read_key_file(path: Path) -> bytes:
+    text = path.read_text(encoding="ascii").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise RuntimeError(f"pseudonym key file {path} is not hex") from None
+    if len(key) < 16:
+        raise RuntimeError(f"pseudonym key in {path} is shorter than 16 bytes")
+    return key
+
+
+def _write_key_file(path: Path, key: bytes) -> None:
+    """Create ``path`` readable by its owner only; never overwrite an existing key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key.hex() + "\n")
+
+
+async def _pseudonym_key(
+    db: aiosqlite.Connection,
+    db_path: Path,
+    key: bytes | None,
+    key_path: Path | None,
+    *,
+    create_key: bool,
+) -> bytes | None:
+    """The HMAC key of user pseudonyms, kept outside the database.
+
+    Databases written before the key moved out hold it in ``meta`` ('salt'): it is moved to
+    the key file (so existing pseudonyms stay linkable) and deleted from the database.
+    """
+    stored = await _fetch_one(db, "SELECT value FROM meta WHERE key = 'salt'")
+    if stored is not None and (not isinstance(stored, bytes) or len(stored) != SALT_BYTES):
+        raise RuntimeError(f"corrupt pseudonymisation salt in {db_path}")
+    if key is None and (env := os.environ.get(KEY_ENV, "").strip()):
+        key = env.encode("utf-8")
+    if key is None:
+        path = key_path or default_key_path(db_path)
+        if path.is_file():
+            key = _read_key_file(path)
+        elif not create_key:
+            return stored
+        else:
+            key = stored or secrets.token_bytes(SALT_BYTES)
+            try:
+                _write_key_file(path, key)
+            except FileExistsError:
+                key = _read_key_file(path)
+            except OSError as exc:
+                raise RuntimeError(f"cannot create the pseudonym key file {path}: {exc}") from exc
+            logger.info("pseudonym key kept in %s", path)
+    if stored is not None and create_key:
+        if stored != key:
+            logger.warning("a pseudonym salt left in the database was removed")
+        await db.execute("DELETE FROM meta WHERE key = 'salt'")
+    return key
+
+
 async def _connect(path: Path, busy_timeout_ms: int, *, chunk: int = 64) -> aiosqlite.Connection:
     # isolation_level=None: no implicit transactions, this module issues BEGIN/COMMIT.
     db = await aiosqlite.connect(path, isolation_level=None, iter_chunk_size=chunk)
@@ -397,8 +521,20 @@ async def _connect(path: Path, busy_timeout_ms: int, *, chunk: int = 64) -> aios
     return db
 
 
-async def open_storage(path: str | Path, *, busy_timeout_ms: int = 5000) -> Storage:
-    """Open the database at ``path``, creating its folder, schema and salt if needed.
+async def open_storage(
+    path: str | Path,
+    *,
+    busy_timeout_ms: int = 5000,
+    key: bytes | None = None,
+    key_path: Path | None = None,
+    create_key: bool = True,
+) -> Storage:
+    """Open the database at ``path``, creating its folder and schema if needed.
+
+    The pseudonym key (see :func:`_pseudonym_key`) is ``key``, else ``$NETRAL_PSEUDONYM_KEY``,
+    else read from ``key_path`` (default ``$NETRAL_KEY_FILE``, else ``<database>.key``),
+    which is created when ``create_key`` is set. Read-only users of the log (``netral
+    logs``) pass ``create_key=False`` and may then have no key (``user_key`` raises).
 
     Use ``await storage.close()`` at shutdown, or ``async with await open_storage(p) as s``.
     """
@@ -413,13 +549,7 @@ async def open_storage(path: str | Path, *, busy_timeout_ms: int = 5000) -> Stor
         await writer.execute("PRAGMA synchronous = NORMAL")
         await writer.execute("PRAGMA foreign_keys = ON")
         await _migrate(writer)
-        await writer.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)",
-            (secrets.token_bytes(SALT_BYTES),),
-        )
-        salt = await _fetch_one(writer, "SELECT value FROM meta WHERE key = 'salt'")
-        if not isinstance(salt, bytes) or len(salt) != SALT_BYTES:
-            raise RuntimeError(f"corrupt pseudonymisation salt in {db_path}")
+        salt = await _pseudonym_key(writer, db_path, key, key_path, create_key=create_key)
         reader = await _connect(db_path, busy_timeout_ms, chunk=512)
         await reader.execute("PRAGMA query_only = ON")
     except BaseException:
@@ -438,7 +568,7 @@ class Storage:
         path: Path,
         writer: aiosqlite.Connection,
         reader: aiosqlite.Connection,
-        salt: bytes,
+        salt: bytes | None,
     ) -> None:
         self.path = path
         self._db = writer
@@ -504,7 +634,9 @@ class Storage:
     # ---------------------------------------------------------------- pseudonyms
 
     def user_key(self, user_id: int) -> str:
-        """Stable pseudonym for a Telegram user id (16 hex chars, salted HMAC-SHA256)."""
+        """Stable pseudonym for a Telegram user id (16 hex chars, keyed HMAC-SHA256)."""
+        if self._salt is None:
+            raise RuntimeError("no pseudonym key: the database was opened read-only")
         digest = hmac.new(self._salt, str(user_id).encode("ascii"), hashlib.sha256)
         return digest.hexdigest()[:USER_KEY_HEX_CHARS]
 
@@ -516,16 +648,7 @@ class Storage:
         Raises sqlite3 errors, or InvalidRecordError for a record whose values cannot be
         converted; a query whose qid is already logged is skipped.
         """
-        queries: list[tuple[Any, ...]] = []
-        events: list[tuple[Any, ...]] = []
-        for record in records:
-            try:
-                if isinstance(record, QueryRecord):
-                    queries.append(_query_params(record))
-                else:
-                    events.append(_event_params(record))
-            except (TypeError, ValueError) as exc:
-                raise InvalidRecordError(f"{_describe(record)}: {exc}") from exc
+        queries, events = _split_records(records)
         if not queries and not events:
             return
         inserted = len(queries)
@@ -595,6 +718,46 @@ class Storage:
             (error, update_id),
         )
 
+    async def save_failed_update(self, update_id: int, error: str) -> None:
+        """Journal an update that cannot be processed at all (e.g. python-telegram-bot cannot
+        parse it) as failed, without its payload, so that it is never fetched again."""
+        await self._write(
+            "INSERT INTO updates (update_id, payload, received, state, error) "
+            "VALUES (?, '', ?, 'failed', ?) ON CONFLICT (update_id) DO UPDATE SET "
+            "state = 'failed', payload = '', error = excluded.error",
+            (update_id, format_time(utc_now()), error),
+        )
+
+    async def expire_pending_updates(
+        self, older_than: timedelta, *, now: datetime | None = None
+    ) -> int:
+        """Give up pending updates received before ``now - older_than`` and blank their
+        payloads (they hold the sender's id and name); return how many."""
+        cutoff = format_time((now or utc_now()) - older_than)
+        return await self._write(
+            "UPDATE updates SET state = 'failed', payload = '', error = 'expired' "
+            "WHERE state = 'pending' AND received < ?",
+            (cutoff,),
+        )
+
+    async def finish_update(
+        self, update_id: int, records: Sequence[LogRecord], *, error: str | None = None
+    ) -> None:
+        """Write the log rows an update produced and mark it done (or failed with
+        ``error``) in one transaction: a question is in the log no later than its update
+        leaves the inbox. Raises like :meth:`insert_records`."""
+        queries, events = _split_records(records)
+        state = "done" if error is None else "failed"
+        async with self._transaction() as db:
+            if queries:
+                await db.executemany(_INSERT_QUERY, queries)
+            if events:
+                await db.executemany(_INSERT_EVENT, events)
+            await db.execute(
+                "UPDATE updates SET state = ?, error = ?, payload = '' WHERE update_id = ?",
+                (state, error, update_id),
+            )
+
     async def max_update_id(self) -> int | None:
         """Highest update_id ever stored (any state), or None for an empty inbox."""
         async with self._write_lock:
@@ -657,6 +820,16 @@ class Storage:
         async with self._reader.execute(sql, params) as cursor:
             async for row in cursor:
                 yield _row_to_query(row)
+
+    async def query_logged(self, qid: str) -> bool:
+        """Whether a question with this qid is in the log."""
+        value = await _fetch_one(self._reader, "SELECT 1 FROM queries WHERE qid = ?", (qid,))
+        return value is not None
+
+    async def first_query_time(self) -> datetime | None:
+        """When the oldest logged question was asked (None for an empty log)."""
+        value = await _fetch_one(self._reader, "SELECT MIN(time) FROM queries")
+        return None if value is None else parse_time(str(value))
 
     async def get_query(self, qid: str) -> QueryRow | None:
         async with self._reader.execute(
@@ -881,6 +1054,7 @@ _BAD_ROW_ERRORS: Final = (
     sqlite3.InterfaceError,
     sqlite3.DataError,
     OverflowError,  # an int too large for SQLite
+    ValueError,  # e.g. UnicodeEncodeError: text SQLite cannot take
 )
 
 

@@ -471,7 +471,11 @@ async def test_log_failure_never_stops_answers(
 
             raise sqlite3.OperationalError("database or disk is full")
 
+        async def outcome_disk_full(*args: object, **kwargs: object) -> None:
+            await disk_full(args)
+
         monkeypatch.setattr(bot.storage, "insert_records", disk_full)
+        monkeypatch.setattr(bot.storage, "finish_update", outcome_disk_full)
         fake_api.add_message("asn ikut kampanye boleh?", user_id=USER)
         (msg,) = await fake_api.wait_for_messages(1, chat_id=USER)
         assert msg["text"].startswith("⛔ DILARANG")

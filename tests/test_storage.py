@@ -10,6 +10,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import closing
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -169,11 +170,26 @@ async def test_v1_database_is_upgraded(db_path: Path) -> None:
         old = await store.get_query("old1")
         assert old is not None and old.entry_id == "ikut-kampanye"
         assert await store.save_updates([(1, "{}")]) == 1  # v2 table exists
-        # The existing salt is kept, and user_key is the documented HMAC.
+        # The existing salt is kept as the key (moved out of the database), and user_key
+        # is the documented HMAC, so existing pseudonyms stay linkable.
         expected = hmac.new(salt, b"42", hashlib.sha256).hexdigest()[:16]
         assert store.user_key(42) == expected
     finally:
         await store.close()
+    assert sql(db_path, "SELECT value FROM meta WHERE key = 'salt'") == []
+    assert db_path.with_name(db_path.name + ".key").read_text().strip() == salt.hex()
+    store = await open_storage(db_path)
+    assert store.user_key(42) == expected
+    await store.close()
+
+
+async def test_key_from_the_environment(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETRAL_PSEUDONYM_KEY", "rahasia-kunci")
+    store = await open_storage(db_path)
+    expected = hmac.new(b"rahasia-kunci", b"7", hashlib.sha256).hexdigest()[:16]
+    assert store.user_key(7) == expected
+    await store.close()
+    assert not db_path.with_name(db_path.name + ".key").exists()
 
 
 async def test_failed_migration_rolls_back(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,13 +226,23 @@ async def test_salt_and_user_key(db_path: Path, tmp_path: Path) -> None:
     assert len(key) == 16 and int(key, 16) >= 0
     assert key != other
     assert "123456789" not in key
-    salt_rows = sql(db_path, "SELECT value FROM meta WHERE key = 'salt'")
-    assert len(salt_rows) == 1 and len(salt_rows[0][0]) == 32
+    # F19: the key is not in the database but in an owner-only file beside it.
+    assert sql(db_path, "SELECT value FROM meta WHERE key = 'salt'") == []
+    key_file = db_path.with_name(db_path.name + ".key")
+    assert len(bytes.fromhex(key_file.read_text())) == 32
+    assert key_file.stat().st_mode & 0o077 == 0
 
-    store = await open_storage(db_path)  # salt persisted: same key after reopen
+    store = await open_storage(db_path)  # key persisted: same pseudonym after reopen
     assert store.user_key(123456789) == key
     await store.close()
-    assert sql(db_path, "SELECT value FROM meta WHERE key = 'salt'") == salt_rows
+
+    copy = tmp_path / "copy" / db_path.name  # a copy of the database alone
+    copy.parent.mkdir()
+    copy.write_bytes(db_path.read_bytes())
+    thief = await open_storage(copy, create_key=False)
+    with pytest.raises(RuntimeError, match="no pseudonym key"):
+        thief.user_key(123456789)
+    await thief.close()
 
     elsewhere = await open_storage(tmp_path / "other.sqlite3")  # fresh random salt
     assert elsewhere.user_key(123456789) != key
@@ -229,6 +255,9 @@ async def test_salt_and_user_key(db_path: Path, tmp_path: Path) -> None:
 def test_time_format_and_parse() -> None:
     moment = datetime(2024, 5, 10, 19, 0, 1, 123999, tzinfo=WIB)
     assert format_time(moment) == "2024-05-10T12:00:01.123Z"
+    # F10: years below 1000 are padded, so text order stays time order.
+    assert format_time(datetime(300, 1, 1, tzinfo=UTC)) == "0300-01-01T00:00:00.000Z"
+    assert format_time(datetime(300, 1, 1, tzinfo=UTC)) < format_time(moment)
     assert parse_time("2024-05-10T12:00:01.123Z") == datetime(
         2024, 5, 10, 12, 0, 1, 123000, tzinfo=UTC
     )
@@ -447,6 +476,72 @@ async def test_unwritable_row_is_dropped_alone(
     assert any("qid=bad" in m for m in errors(caplog))
     assert any("already used qid" in r.getMessage() for r in caplog.records)
     await writer.close()
+
+
+async def test_lone_surrogate_does_not_block_the_log(storage: Storage) -> None:
+    # F5: a question text with a lone surrogate (valid JSON from Telegram, invalid UTF-8)
+    # is written with the surrogate replaced, and the rows behind it are written too.
+    writer = LogWriter(storage)
+    poisoned = replace(query("poison"), text="boleh pns kampanye \ud800 ?", entry_id="x\udfff")
+    writer.submit(poisoned)
+    writer.submit(query("after"))
+    assert await writer.flush() is True
+    rows = sql(storage.path, "SELECT qid, text, entry_id FROM queries ORDER BY id")
+    assert rows == [
+        ("poison", "boleh pns kampanye ? ?", "x?"),
+        ("after", "pertanyaan after", None),
+    ]
+    await writer.close()
+
+
+async def test_one_vote_per_user_and_question(storage: Storage) -> None:
+    # F7: the last vote of a user on a question wins; other users and questions count.
+    def vote(kind: str, qid: str, user: str = "0123456789abcdef") -> EventRecord:
+        return EventRecord(time=ts("2024-05-10T08:00:00"), kind=kind, user_key=user, qid=qid)
+
+    await storage.insert_records([query("q1", entry_id="ikut-kampanye")])
+    await storage.insert_records([vote("feedback_down", "q1") for _ in range(50)])
+    await storage.insert_records([vote("feedback_up", "q1"), vote("feedback_down", "q1", "ffff")])
+    await storage.insert_records([event("button", "q1"), event("button", "q1")])
+    assert await storage.feedback_by_entry() == [("ikut-kampanye", 1, 1)]
+    assert count(storage.path, "events") == 4
+
+
+async def test_finish_update_writes_rows_and_state_together(storage: Storage) -> None:
+    # F9: the log row and the inbox's "done" land in one transaction.
+    await storage.save_updates([(5, '{"update_id": 5}'), (6, '{"update_id": 6}')])
+    await storage.finish_update(5, [query("q5")])
+    await storage.finish_update(6, [query("q6")], error="handler failed 3 times")
+    assert sql(storage.path, "SELECT update_id, state, payload FROM updates ORDER BY 1") == [
+        (5, "done", ""),
+        (6, "failed", ""),
+    ]
+    assert [r[0] for r in sql(storage.path, "SELECT qid FROM queries ORDER BY id")] == [
+        "q5",
+        "q6",
+    ]
+    bad = query("bad")
+    object.__setattr__(bad, "text", object())
+    await storage.save_updates([(7, '{"update_id": 7}')])
+    with pytest.raises(sqlite3.ProgrammingError):
+        await storage.finish_update(7, [bad])
+    assert sql(storage.path, "SELECT state FROM updates WHERE update_id = 7") == [("pending",)]
+
+
+async def test_unparseable_and_expired_updates_lose_their_payload(storage: Storage) -> None:
+    # F1 and F4: an update that cannot be parsed is journaled failed without payload; a
+    # pending one that waited too long is given up and blanked.
+    await storage.save_failed_update(40, "unparseable: TypeError")
+    old = datetime.now(UTC) - timedelta(days=3)
+    await storage.save_updates([(41, '{"from": "Sari"}')], now=old)
+    await storage.save_updates([(42, '{"from": "Budi"}')])
+    assert await storage.expire_pending_updates(timedelta(days=2)) == 1
+    assert sql(storage.path, "SELECT update_id, state, payload FROM updates ORDER BY 1") == [
+        (40, "failed", ""),
+        (41, "failed", ""),
+        (42, "pending", '{"from": "Budi"}'),
+    ]
+    assert await storage.max_update_id() == 42
 
 
 # --------------------------------------------------------------------------- update inbox

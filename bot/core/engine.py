@@ -18,6 +18,7 @@ from bot.core.render import (
     render_smalltalk,
     render_sources,
 )
+from bot.core.safety import SafetyNet
 from bot.core.smalltalk import SmallTalk
 
 # Questions are matched on this many characters at most: a pasted essay costs no more
@@ -71,6 +72,8 @@ class Engine:
         self.matcher = Matcher(kb, weights=weights)
         self.smalltalk = SmallTalk(kb.lexicon, self.matcher.normalizer)
         self._followups = FollowUpReader(self.matcher.normalizer, detect_status)
+        # A forbidden act named in the question never gets a permissive answer first.
+        self.safety = SafetyNet(kb, self.matcher.tokens)
 
     def ask(self, question: str, status: str | None = None) -> Answer:
         """Match a question (bounded to its first ``MAX_QUESTION_CHARS``) and render it.
@@ -82,7 +85,7 @@ class Engine:
         kind = self.smalltalk.kind(question)
         if kind is not None:
             return Answer(MatchResult("no_match", question, (), ()), render_smalltalk(kind), kind)
-        result = self.matcher.match(question)
+        result = self.safety.apply(self.matcher.match(question))
         status = status or detect_status(question)
         return Answer(result, render_result(result, self.kb, status=status), status=status)
 
@@ -112,7 +115,7 @@ class Engine:
         if kind is None or (kind == "short" and not self._mostly_known(own.tokens)):
             return self._remember(alone, question, status, previous)
         joined = f"{previous.text} {question}"
-        together = replace(self.matcher.match(joined), query=question)
+        together = replace(self.safety.apply(self.matcher.match(joined)), query=question)
         focus = self._followups.focus(question)
         if context is not None and focus is not None and together.entry == context:
             # "atasan saya bisa kena apa?", "sanksinya buat bupati apa?", "langsung dipecat?":

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.core.matcher import MatchResult
+from bot.core.safety import is_permissive_first
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +15,9 @@ class Case:
 
     question: str
     expect: frozenset[str]
+    # The question names a forbidden act: a boleh/bersyarat verdict first is a failure of
+    # its own (counted by Report.permissive_forbidden).
+    forbid_permissive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +85,23 @@ class Report:
         """Share of out-of-scope questions that got no answer (no_match)."""
         return _share(self.count("rejected"), self.out_of_scope)
 
+    @property
+    def forbid_permissive_cases(self) -> int:
+        """Cases marked ``forbid_permissive``."""
+        return sum(1 for o in self.outcomes if o.case.forbid_permissive)
+
+    @property
+    def permissive_forbidden(self) -> int:
+        """Cases marked ``forbid_permissive`` whose reply opens with a boleh or bersyarat
+        verdict (an answer, or suggestions led by one)."""
+        return sum(
+            1 for o in self.outcomes if o.case.forbid_permissive and is_permissive_first(o.result)
+        )
+
     def summary_lines(self) -> list[str]:
         """The figures as the CLI prints them."""
         n, ins, oos = len(self.outcomes), self.in_scope, self.out_of_scope
-        return [
+        lines = [
             f"questions: {n} ({ins} in scope, {oos} out of scope)",
             f"top-1 accuracy: {self.top1:.1%} ({self.count('correct')}/{ins})   "
             f"recall@3: {self.recall3:.1%}",
@@ -95,6 +112,12 @@ class Report:
             f"out-of-scope rejected: {self.rejection:.1%} ({self.count('rejected')}/{oos}; "
             f"{self.count('false_ambiguous')} got suggestions)",
         ]
+        if self.forbid_permissive_cases:
+            lines.append(
+                f"forbidden acts answered boleh/bersyarat first: {self.permissive_forbidden} "
+                f"of {self.forbid_permissive_cases}"
+            )
+        return lines
 
 
 def evaluate(

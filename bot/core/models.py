@@ -116,6 +116,9 @@ class Lexicon:
     offtopic: frozenset[str] = frozenset()
     # small-talk kind (salam, terima_kasih, oke) -> the phrases that say it ("makasih")
     smalltalk: dict[str, frozenset[str]] = field(default_factory=dict)
+    # dilarang entry id -> single words that name its act on their own ("kampanye"), on top
+    # of the entry's keywords (see bot/core/safety.py)
+    forbidden_acts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,11 @@ The pipeline, in order (each step has its own unit test):
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from bot.core.models import Lexicon
@@ -38,6 +41,11 @@ _REPEATS = re.compile(r"(?<=[a-z])([a-z])\1{2,}")  # not at word start: "pppk"
 # A number glued to a money unit ("100rb", "2jt", "50k") is split so the unit can be read.
 _MONEY = re.compile(r"\b(\d+)(rb|ribu|k|jt|juta)\b")
 _NGE = re.compile(r"^nge(?=[a-z]{4,}$)")
+# Unicode category Cf (format characters) in the Basic Multilingual Plane and the tags.
+_FORMAT_CHARS = re.compile(
+    "[" + "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf") + "]"
+    "|[\U000e0001-\U000e007f]"
+)
 
 _NUMBER_WORDS = {
     1: "satu",
@@ -61,6 +69,9 @@ def basic_clean(text: str) -> str:
 
     Cached: the loader and the matcher clean every phrasing more than once.
     """
+    # Format characters (zero-width space and joiners, word joiner, soft hyphen, bidi
+    # controls) are invisible: pasted inside a word they must not split it.
+    text = _FORMAT_CHARS.sub("", text)
     text = unicodedata.normalize("NFKC", text).lower()
     text = _URL.sub(" ", text)
     text = _MENTION.sub(" ", text)
@@ -87,29 +98,65 @@ def number_word(token: str) -> str:
 
 # Process-wide cache of Sastrawi stems, shared by every Normalizer (the loader's and the
 # engine's stem the same words). ``bot/stemcache.py`` fills it from disk at start-up and
-# saves it at exit, so a restart does not stem the knowledge base's words again.
+# saves it at exit, so a restart does not stem the knowledge base's words again. Only
+# words stemmed while the knowledge base is read (``knowledge_words()``) go into it: the
+# words of users' questions (names, places) go into a bounded cache that is never saved.
 _STEMS: dict[str, str] = {}
+_QUESTION_STEMS: OrderedDict[str, str] = OrderedDict()
+QUESTION_STEMS_MAX = 20_000
+_QUESTION_LOCK = threading.Lock()
+_learning = 0
 
 
 def stem_cache() -> dict[str, str]:
-    """The process-wide stem cache (word -> Sastrawi stem)."""
+    """The process-wide cache of knowledge-base stems (word -> Sastrawi stem)."""
     return _STEMS
+
+
+def question_stem_cache() -> OrderedDict[str, str]:
+    """The bounded, never-saved cache of other words' stems (least recently used first)."""
+    return _QUESTION_STEMS
+
+
+@contextmanager
+def knowledge_words() -> Iterator[None]:
+    """Within this block, stems are knowledge-base words: kept in ``stem_cache()``."""
+    global _learning
+    _learning += 1
+    try:
+        yield
+    finally:
+        _learning -= 1
 
 
 @lru_cache(maxsize=1)
 def _sastrawi() -> tuple[Callable[[str], str], Callable[[str], bool]]:
-    """Sastrawi's stemmer behind the process-wide cache, and its root-word dictionary
+    """Sastrawi's stemmer behind the process-wide caches, and its root-word dictionary
     lookup; built once per process."""
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
     stemmer = StemmerFactory().create_stemmer()
     dictionary = stemmer.delegatedStemmer.dictionary
-    raw = stemmer.stem
+    # The uncached stemmer: Sastrawi's own cache would grow without bound.
+    raw = stemmer.delegatedStemmer.stem
 
     def stem(word: str) -> str:
         cached = _STEMS.get(word)
-        if cached is None:
-            cached = _STEMS[word] = raw(word)
+        if cached is not None:
+            return cached
+        if _learning:
+            cached = _STEMS[word] = str(raw(word))
+            return cached
+        with _QUESTION_LOCK:  # questions are matched in worker threads
+            cached = _QUESTION_STEMS.get(word)
+            if cached is not None:
+                _QUESTION_STEMS.move_to_end(word)
+                return cached
+        cached = str(raw(word))
+        with _QUESTION_LOCK:
+            _QUESTION_STEMS[word] = cached
+            while len(_QUESTION_STEMS) > QUESTION_STEMS_MAX:
+                _QUESTION_STEMS.popitem(last=False)
         return cached
 
     return stem, dictionary.contains

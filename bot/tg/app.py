@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 from dataclasses import dataclass
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken
 from telegram.ext import (
     ApplicationBuilder,
     BaseHandler,
@@ -26,10 +28,11 @@ from bot.settings import Settings
 from bot.storage import LogWriter, Storage
 from bot.tg import handlers
 from bot.tg.delivery import RetryingRateLimiter
-from bot.tg.polling import DurablePoller
+from bot.tg.polling import ALLOWED_UPDATES, DurablePoller
 from bot.tg.processing import ChatOrderedProcessor
 from bot.tg.state import BotServices, Context, NetralApp
 from bot.tg.texts import COMMANDS
+from bot.tg.webhook import WebhookServer
 
 _LOG = logging.getLogger(__name__)
 
@@ -88,7 +91,14 @@ def build_application(
         ApplicationBuilder()
         .token(settings.token)
         .context_types(ContextTypes(bot_data=BotServices))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
+        # allow_sending_without_reply: a reply to a question deleted meanwhile still goes out.
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=None,
+                allow_sending_without_reply=True,
+            )
+        )
         .concurrent_updates(processor)
         .rate_limiter(rate_limiter or RetryingRateLimiter())
         .connect_timeout(timeouts.connect)
@@ -122,7 +132,7 @@ async def serve(
     app: NetralApp,
     *,
     webhook_url: str | None = None,
-    listen: str = "0.0.0.0",
+    listen: str = "127.0.0.1",
     port: int = 8443,
     secret_token: str | None = None,
     stop_signals: bool = True,
@@ -130,7 +140,13 @@ async def serve(
     poll_timeout: int = 10,
 ) -> None:
     """Run until SIGTERM/SIGINT (or ``stop_event``): then stop fetching, finish what is in
-    flight, flush the query log and return."""
+    flight, flush the query log and return.
+
+    Webhook mode never runs without a secret token: without one, a random one is generated
+    and registered with ``setWebhook``. Updates left pending by an earlier run are answered
+    first in both modes. Whatever fails, the application is stopped in a ``finally``, so the
+    error that ended the run is the one reported.
+    """
     stop = stop_event or asyncio.Event()
     loop = asyncio.get_running_loop()
     if stop_signals:
@@ -142,36 +158,72 @@ async def serve(
         writer.start()
     try:
         async with app:  # initialize ... shutdown
-            await announce_commands(app)
+            await _announce_commands_safely(app)
             await app.start()
-            if webhook_url:
-                assert app.updater is not None
-                await app.updater.start_webhook(
-                    listen=listen,
-                    port=port,
-                    url_path="telegram",
-                    webhook_url=webhook_url,
-                    secret_token=secret_token,
-                    allowed_updates=Update.ALL_TYPES,
-                )
-                _LOG.info("webhook listening on %s:%d", listen, port)
-                await stop.wait()
-                await app.updater.stop()
-            else:
-                await app.bot.delete_webhook()
-                poller = DurablePoller(app, services, poll_timeout=poll_timeout)
-                poll = asyncio.create_task(poller.run())
-                stopped = asyncio.create_task(stop.wait())
-                _LOG.info("polling for updates")
-                await asyncio.wait({poll, stopped}, return_when=asyncio.FIRST_COMPLETED)
-                poller.stop()
-                await poll  # re-raises InvalidToken and other fatal errors
-                stopped.cancel()
-            _LOG.info("stopping: finishing updates in flight")
-            await app.stop()
+            try:
+                if webhook_url:
+                    await _serve_webhook(app, stop, webhook_url, listen, port, secret_token)
+                else:
+                    await _serve_polling(app, stop, poll_timeout)
+            finally:
+                _LOG.info("stopping: finishing updates in flight")
+                if app.running:
+                    await app.stop()
     finally:
         if writer is not None:
             await writer.close()
         if stop_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+
+
+async def _announce_commands_safely(app: NetralApp) -> None:
+    """The command menu is a nicety: failing to set it never stops the bot."""
+    try:
+        await announce_commands(app)
+    except InvalidToken:
+        raise
+    except Exception as exc:
+        _LOG.warning("could not set the command menu (%s: %s)", type(exc).__name__, exc)
+
+
+async def _serve_polling(app: NetralApp, stop: asyncio.Event, poll_timeout: int) -> None:
+    await app.bot.delete_webhook()
+    poller = DurablePoller(app, app.bot_data, poll_timeout=poll_timeout)
+    poll = asyncio.create_task(poller.run())
+    stopped = asyncio.create_task(stop.wait())
+    _LOG.info("polling for updates")
+    try:
+        await asyncio.wait({poll, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        poller.stop()
+        stopped.cancel()
+        await poll  # re-raises InvalidToken, the one error that ends polling
+
+
+async def _serve_webhook(
+    app: NetralApp,
+    stop: asyncio.Event,
+    webhook_url: str,
+    listen: str,
+    port: int,
+    secret_token: str | None,
+) -> None:
+    if not secret_token:
+        secret_token = secrets.token_urlsafe(32)
+        _LOG.warning(
+            "no webhook secret given: generated one for this run and registered it with "
+            "setWebhook (set NETRAL_WEBHOOK_SECRET to keep one across restarts)"
+        )
+    server = WebhookServer(app, secret_token)
+    # Updates acknowledged by an earlier run but not answered come first.
+    await DurablePoller(app, app.bot_data).recover()
+    server.start(listen, port)
+    try:
+        await app.bot.set_webhook(
+            url=webhook_url, secret_token=secret_token, allowed_updates=ALLOWED_UPDATES
+        )
+        _LOG.info("webhook listening on %s:%d", listen, port)
+        await stop.wait()
+    finally:
+        await server.stop()

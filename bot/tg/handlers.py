@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import re
 import time
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -20,6 +22,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.core.conversation import conversation_key
 from bot.core.engine import MAX_QUESTION_CHARS, Answer
+from bot.core.flood import FloodGate
 from bot.core.render import Reply, format_date, render_entry, render_sources, split_message
 from bot.knowledge import load_knowledge
 from bot.records import question_record
@@ -76,36 +79,64 @@ async def send_reply(message: Message, reply: Reply, qid: str) -> None:
         await message.reply_text(chunk, reply_markup=markup, do_quote=quote and i == 0)
 
 
-def _allowed(services: BotServices, update: Update) -> tuple[bool, float]:
-    """Flood control for the user behind an update: (allowed, seconds to wait)."""
+def _allowed(services: BotServices, update: Update, gate: FloodGate) -> tuple[bool, float, bool]:
+    """Flood control for the user behind an update: (allowed, seconds to wait, whether this
+    is the first refusal of the window). Without a sender, the chat is what is limited."""
     user = update.effective_user
-    if user is None:
-        return True, 0.0
+    chat = update.effective_chat
+    if user is not None:
+        key: object = user.id
+    elif chat is not None:
+        key = ("chat", chat.id)
+    else:
+        return True, 0.0, False
     now = time.monotonic()
-    if services.flood.check(user.id, now):
-        return True, 0.0
-    return False, services.flood.retry_in(user.id, now) if services.flood.warn(user.id, now) else -1
+    if gate.check(key, now):
+        return True, 0.0, False
+    return False, gate.retry_in(key, now), gate.warn(key, now)
+
+
+async def _within_limit(update: Update, context: Context) -> bool:
+    """Flood control for every kind of update the bot acts on: True when the user may go
+    on. Over the limit, a button press gets a toast (never a new message) and a message
+    gets one "tunggu sebentar" per window; inline queries get nothing."""
+    services = _services(context)
+    gate = services.inline_flood if update.inline_query is not None else services.flood
+    allowed, wait, first = _allowed(services, update, gate)
+    if allowed:
+        return True
+    seconds = max(1, round(wait))
+    if update.callback_query is not None:
+        with suppress(TelegramError):
+            await update.callback_query.answer(texts.TOO_FAST_TOAST.format(seconds=seconds))
+        return False
+    message = update.effective_message
+    if first and message is not None and update.inline_query is None:
+        await message.reply_text(texts.TOO_FAST.format(seconds=seconds))
+    return False
 
 
 async def answer_question(update: Update, context: Context, text: str, source: str) -> None:
-    """Match ``text``, reply with the card, suggestions or a polite no-match, and log it."""
+    """Match ``text``, reply with the card, suggestions or a polite no-match, and log it.
+
+    Matching runs in a worker thread so that one slow question never holds up other chats.
+    The question is logged before the reply is sent: it is in the log even when Telegram
+    refuses the reply.
+    """
     message = update.effective_message
     if message is None:
         return
     services = _services(context)
-    allowed, wait = _allowed(services, update)
-    if not allowed:
-        if wait >= 0:
-            await message.reply_text(texts.TOO_FAST.format(seconds=max(1, round(wait))))
-        return
     started = time.perf_counter()
     key = conversation_of(services, update)
-    answer: Answer = services.require_engine().converse(text, services.memory.recall(key))
+    answer: Answer = await asyncio.to_thread(
+        services.require_engine().converse, text, services.memory.recall(key)
+    )
     if answer.turn is not None:
         services.memory.remember(key, answer.turn)
     qid = new_qid()
-    await send_reply(message, answer.reply, qid)
     _log_question(services, update, text, answer, qid, source, started)
+    await send_reply(message, answer.reply, qid)
 
 
 def _log_question(
@@ -117,9 +148,10 @@ def _log_question(
     source: str,
     started: float,
 ) -> None:
-    if services.writer is None or answer.smalltalk is not None:
+    if answer.smalltalk is not None:
         return  # small talk ("makasih", "halo") is not a question to review
-    services.writer.submit(
+    services.record(
+        update,
         question_record(
             text,
             answer,
@@ -128,23 +160,22 @@ def _log_question(
             source=source,
             elapsed_ms=(time.perf_counter() - started) * 1000,
             qid=qid,
-        )
+        ),
     )
 
 
 def _log_event(
     services: BotServices, update: Update, kind: str, qid: str | None, entry_id: str | None
 ) -> None:
-    if services.writer is None:
-        return
-    services.writer.submit(
+    services.record(
+        update,
         EventRecord(
             time=datetime.now(UTC),
             kind=kind,
             user_key=_user_key(services, update),
             qid=qid or None,
             entry_id=entry_id,
-        )
+        ),
     )
 
 
@@ -160,14 +191,21 @@ def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | No
     if message.chat.type == ChatType.PRIVATE:
         return text
     mention = f"@{bot_username}".lower()
-    entities = message.parse_entities() if message.text else message.parse_caption_entities()
-    mentioned = any(
-        e.type == MessageEntityType.MENTION and value.lower() == mention
-        for e, value in entities.items()
-    )
+    pattern = re.compile(re.escape(f"@{bot_username}") + r"(?!\w)", re.IGNORECASE)
+    try:
+        entities = message.parse_entities() if message.text else message.parse_caption_entities()
+        mentioned = any(
+            e.type == MessageEntityType.MENTION and value.lower() == mention
+            for e, value in entities.items()
+        )
+    except (UnicodeDecodeError, ValueError, IndexError):
+        # Entity offsets that do not fit the text (only a forged update has them): look for
+        # the mention in the text itself.
+        mentioned = pattern.search(text) is not None
     if mentioned:
-        start = text.lower().find(mention)
-        return (text[:start] + text[start + len(mention) :]).strip()
+        # Cut on the original text: an index found in text.lower() can be off, because
+        # lowering changes the length of some letters (İ becomes two code points).
+        return pattern.sub("", text, count=1).strip()
     return text if _replies_to_bot(message, bot_id) else None
 
 
@@ -182,7 +220,7 @@ def _replies_to_bot(message: Message, bot_id: int) -> bool:
 async def start(update: Update, context: Context) -> None:
     """Greet, or open one entry for a deep link /start <id>."""
     message = update.effective_message
-    if message is None:
+    if message is None or not await _within_limit(update, context):
         return
     engine = _services(context).require_engine()
     if context.args:
@@ -200,14 +238,14 @@ async def start(update: Update, context: Context) -> None:
 
 async def help_command(update: Update, context: Context) -> None:
     """Explain how to ask, in private chats, groups and inline."""
-    if update.effective_message:
+    if update.effective_message and await _within_limit(update, context):
         username = html.escape(context.bot.username or "bot")
         await update.effective_message.reply_text(texts.HELP_HTML.format(username=username))
 
 
 async def about(update: Update, context: Context) -> None:
     """Sources, disclaimer and when the knowledge base was last reviewed."""
-    if update.effective_message:
+    if update.effective_message and await _within_limit(update, context):
         engine = _services(context).engine
         reviewed = engine.kb.reviewed if engine is not None else None
         when = texts.ABOUT_REVIEWED.format(date=format_date(reviewed)) if reviewed else ""
@@ -216,7 +254,7 @@ async def about(update: Update, context: Context) -> None:
 
 async def topics(update: Update, context: Context) -> None:
     """Categories as an inline keyboard."""
-    if update.effective_message:
+    if update.effective_message and await _within_limit(update, context):
         kb = _services(context).require_engine().kb
         await update.effective_message.reply_text(
             texts.TOPICS_HTML, reply_markup=keyboards.topics_keyboard(kb)
@@ -226,7 +264,7 @@ async def topics(update: Update, context: Context) -> None:
 async def ask_command(update: Update, context: Context) -> None:
     """/tanya <question>: the way to ask in groups."""
     message = update.effective_message
-    if message is None:
+    if message is None or not await _within_limit(update, context):
         return
     question = " ".join(context.args or ()).strip()
     if not question:
@@ -246,6 +284,8 @@ async def text_message(update: Update, context: Context) -> None:
     text = addressed_text(message, context.bot.username or "", context.bot.id)
     if text is None:
         return  # group chatter: neither answered nor logged
+    if not await _within_limit(update, context):
+        return
     if not text.strip():
         await message.reply_text(texts.NON_TEXT)
         return
@@ -259,7 +299,8 @@ async def non_text_message(update: Update, context: Context) -> None:
         return
     if message.chat.type != ChatType.PRIVATE and not _replies_to_bot(message, context.bot.id):
         return
-    await message.reply_text(texts.NON_TEXT)
+    if await _within_limit(update, context):
+        await message.reply_text(texts.NON_TEXT)
 
 
 # -- buttons and inline mode --------------------------------------------------------
@@ -271,14 +312,23 @@ async def button(update: Update, context: Context) -> None:
     if query is None:
         return
     services = _services(context)
+    if _repeated_press(services, update):
+        await query.answer()  # the same button again within seconds: already handled
+        return
+    if not await _within_limit(update, context):
+        return
     data = keyboards.parse(query.data)
     kb = services.require_engine().kb
     if data is None:
         await query.answer()
         return
+    logged = bool(data.qid) and await _question_logged(services, data.qid)
     if data.action == "feedback":
         await query.answer(texts.FEEDBACK_THANKS)
-        _log_event(services, update, f"feedback_{data.kind}", data.qid, data.target)
+        # Only a vote on a real entry about a logged question counts (callback data can
+        # be forged); the storage keeps one vote per user and question.
+        if kb.get(data.target) is not None and logged:
+            _log_event(services, update, f"feedback_{data.kind}", data.qid, data.target)
         return
     await query.answer()
     message = query.message if isinstance(query.message, Message) else None
@@ -303,7 +353,7 @@ async def button(update: Update, context: Context) -> None:
         await send_reply(message, render_sources(entry), data.qid or new_qid())
         return
     kind = {"suggestion": "suggestion_pick", "related": "related"}.get(data.kind, "button")
-    _log_event(services, update, kind, data.qid, entry.id)
+    _log_event(services, update, kind, data.qid if logged else None, entry.id)
     key = conversation_of(services, update)
     previous = services.memory.recall(key)
     turn = services.require_engine().chose(entry.id, previous)
@@ -311,6 +361,39 @@ async def button(update: Update, context: Context) -> None:
         services.memory.remember(key, turn)
     status = previous.status if previous else None
     await send_reply(message, render_entry(entry, kb, status=status), data.qid or new_qid())
+
+
+# Identical presses (same user, button and message) within this many seconds are ignored.
+REPEAT_WINDOW = 5.0
+
+
+def _repeated_press(services: BotServices, update: Update) -> bool:
+    """True for a press identical to one handled less than ``REPEAT_WINDOW`` seconds ago."""
+    query = update.callback_query
+    if query is None:
+        return False
+    message = query.message
+    key = (query.from_user.id, query.data, message.message_id if message else None)
+    now = time.monotonic()
+    presses = services.recent_presses
+    last = presses.get(key)
+    if last is not None and now - last < REPEAT_WINDOW:
+        return True
+    if len(presses) >= 10_000:
+        for old in [k for k, t in presses.items() if now - t >= REPEAT_WINDOW]:
+            del presses[old]
+    presses[key] = now
+    return False
+
+
+async def _question_logged(services: BotServices, qid: str) -> bool:
+    if services.storage is None:
+        return True
+    try:
+        return await services.storage.query_logged(qid)
+    except Exception:
+        _LOG.exception("could not look up question %s", qid)
+        return False
 
 
 async def _edit_or_send(message: Message, text: str, markup: object) -> None:
@@ -326,9 +409,11 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
+    if not await _within_limit(update, context):
+        return
     engine = _services(context).require_engine()
     text = query.query[:MAX_QUESTION_CHARS].strip()
-    candidates = engine.matcher.search(text, limit=10) if text else []
+    candidates = await asyncio.to_thread(engine.matcher.search, text, limit=10) if text else []
     entries = [c.entry for c in candidates] or [
         e for e in (engine.kb.get(i) for _, i in texts.START_EXAMPLES) if e
     ]
@@ -354,7 +439,11 @@ async def _admin_message(update: Update, context: Context) -> Message | None:
     """The message of an admin command, or None after refusing a non-admin."""
     message = update.effective_message
     user = update.effective_user
-    if message is None:
+    if message is None or not await _within_limit(update, context):
+        return None
+    if message.chat.type != ChatType.PRIVATE:
+        # Admin output (other users' questions, the report) must never reach a group.
+        await message.reply_text(texts.ADMIN_PRIVATE_ONLY)
         return None
     if user is None or user.id not in _services(context).settings.admin_ids:
         await message.reply_text(texts.ADMIN_ONLY)
@@ -432,7 +521,7 @@ async def reload_knowledge(update: Update, context: Context) -> None:
     from bot.core.engine import Engine
 
     def build() -> tuple[Engine | None, list[str]]:
-        result = load_knowledge(folder)
+        result = load_knowledge(folder, near_duplicates=False)  # warnings only: not here
         if result.kb is None:
             return None, [str(p) for p in result.errors]
         return Engine(result.kb), []

@@ -10,18 +10,26 @@ twice; it cannot lose one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
+from bot.tg.delivery import _retry_after_seconds
 from bot.tg.state import BotServices, NetralApp
 
 _LOG = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query"]
+
+# A pending update older than this at start-up is given up (and its payload blanked):
+# answering a days-old question helps nobody, and the payload holds the sender's name.
+PENDING_MAX_AGE = timedelta(days=2)
 
 
 class DurablePoller:
@@ -51,12 +59,20 @@ class DurablePoller:
         if storage is None:
             return None
         recovered = 0
+        expired = await storage.expire_pending_updates(PENDING_MAX_AGE)
+        if expired:
+            _LOG.error("gave up %d pending update(s) older than %s", expired, PENDING_MAX_AGE)
         for uid, payload, attempts in await storage.pending_updates():
             if attempts >= self.services.max_attempts:
                 _LOG.error("update %s failed %d times before: given up", uid, attempts)
                 await storage.mark_update_failed(uid, f"gave up after {attempts} attempts")
                 continue
-            update = Update.de_json(json.loads(payload), self.app.bot)
+            try:
+                update = Update.de_json(json.loads(payload), self.app.bot)
+            except Exception as exc:
+                _LOG.error("update %s cannot be read back (%s): given up", uid, exc)
+                await storage.mark_update_failed(uid, f"unreadable: {type(exc).__name__}")
+                continue
             self.services.attempts[uid] = attempts
             await self.app.update_queue.put(update)
             recovered += 1
@@ -66,18 +82,12 @@ class DurablePoller:
         return None if last is None else last + 1
 
     async def run(self) -> None:
-        """Poll until stopped."""
+        """Poll until stopped. Nothing but ``InvalidToken`` ends the loop: every other
+        failure of a fetch is logged and backed off."""
         offset = await self.recover()
         backoff = 1.0
         while not self._stop.is_set():
-            fetch = asyncio.ensure_future(
-                self.app.bot.get_updates(
-                    offset=offset,
-                    timeout=self.poll_timeout,
-                    limit=self.batch_limit,
-                    allowed_updates=ALLOWED_UPDATES,
-                )
-            )
+            fetch = asyncio.ensure_future(self._fetch(offset))
             stopped = asyncio.ensure_future(self._stop.wait())
             done, _ = await asyncio.wait({fetch, stopped}, return_when=asyncio.FIRST_COMPLETED)
             if fetch not in done:
@@ -86,25 +96,93 @@ class DurablePoller:
                 break
             stopped.cancel()
             try:
-                updates = fetch.result()
+                updates, offset = fetch.result()
             except TimedOut:
                 continue
             except InvalidToken:
                 raise
-            except (NetworkError, Conflict) as exc:
+            except RetryAfter as exc:
+                # getUpdates bypasses the rate limiter: honour Telegram's wait here.
+                delay = _retry_after_seconds(exc)
+                _LOG.warning("getUpdates: 429, retrying in %.0f s", delay)
+                await self._pause(delay)
+                continue
+            except Exception as exc:
                 _LOG.warning(
-                    "getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff
+                    "getUpdates failed (%s: %s); retrying in %.0f s",
+                    type(exc).__name__,
+                    exc,
+                    backoff,
                 )
-                await asyncio.sleep(backoff)
+                await self._pause(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
             backoff = 1.0
-            if not updates:
-                continue
-            await self._journal(updates)
-            offset = updates[-1].update_id + 1
             for update in updates:
                 await self.app.update_queue.put(update)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake up at once on ``stop()``."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
+
+    async def _fetch(self, offset: int | None) -> tuple[list[Update], int | None]:
+        """One getUpdates: the parsed updates, journaled, and the next offset.
+
+        When python-telegram-bot cannot parse the batch, the same batch (still unconfirmed)
+        is fetched again as raw JSON and parsed update by update: the ones that fail are
+        journaled as ``failed`` with an empty payload and skipped, so one malformed update
+        can never stop the bot or come back on every start.
+        """
+        try:
+            updates = list(
+                await self.app.bot.get_updates(
+                    offset=offset,
+                    timeout=self.poll_timeout,
+                    limit=self.batch_limit,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            )
+        except TelegramError:
+            raise
+        except Exception as exc:
+            _LOG.error("getUpdates: a batch could not be parsed (%s); parsing it one by one", exc)
+            return await self._fetch_one_by_one(offset)
+        if not updates:
+            return updates, offset
+        await self._journal(updates)
+        return updates, updates[-1].update_id + 1
+
+    async def _fetch_one_by_one(self, offset: int | None) -> tuple[list[Update], int | None]:
+        data: dict[str, Any] = {
+            "offset": offset,
+            "timeout": 0,
+            "limit": self.batch_limit,
+            "allowed_updates": ALLOWED_UPDATES,
+        }
+        # Bot._post is the call get_updates itself makes, minus the parsing.
+        raw = await self.app.bot._post("getUpdates", data)
+        parsed: list[Update] = []
+        storage = self.services.storage
+        if not isinstance(raw, list):
+            return parsed, offset
+        for item in raw:
+            uid = item.get("update_id") if isinstance(item, dict) else None
+            if not isinstance(uid, int):
+                continue
+            try:
+                parsed.append(Update.de_json(item, self.app.bot))
+            except Exception as exc:
+                _LOG.error("update %s cannot be parsed (%s): skipped", uid, exc)
+                if storage is not None:
+                    try:
+                        await storage.save_failed_update(uid, f"unparseable: {type(exc).__name__}")
+                    except Exception:
+                        _LOG.exception("update %s: could not journal the failure", uid)
+            offset = uid + 1
+        if parsed:
+            await self._journal(parsed)
+        return parsed, offset
 
     async def _journal(self, updates: Sequence[Update]) -> None:
         """Store a batch durably before it is confirmed; retry a failing disk briefly."""

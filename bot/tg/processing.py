@@ -20,6 +20,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.storage import LogRecord
 from bot.tg.state import BotServices
 
 _LOG = logging.getLogger(__name__)
@@ -98,7 +99,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             except Exception:
                 _LOG.exception("update %s: could not journal the attempt", uid)
         services.failed_updates.discard(uid)
-        await coroutine
+        # This attempt's log rows (a failed attempt's rows are replaced by the next one's).
+        records: list[LogRecord] = []
+        services.update_records[id(update)] = records
+        try:
+            await coroutine
+        finally:
+            services.update_records.pop(id(update), None)
         failed = uid in services.failed_updates
         services.failed_updates.discard(uid)
         if failed and attempts < services.max_attempts and self.requeue is not None:
@@ -106,14 +113,37 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             self._schedule_retry(update)
             return
         services.attempts.pop(uid, None)
+        if failed:
+            _LOG.error("update %s failed %d times: given up", uid, attempts)
+        await self._finish(uid, records, f"handler failed {attempts} times" if failed else None)
+
+    async def _finish(self, uid: int, records: list[LogRecord], error: str | None) -> None:
+        """Write the update's log rows and its outcome together. When that transaction
+        fails, the rows go to the background writer and the update is marked only once
+        they are written: a row that cannot be written is dropped there with a log line,
+        and one that waits on a sick database leaves the update pending for recovery."""
+        services = self._services
+        storage = services.storage
         if storage is None:
+            for record in records:
+                services.record(None, record)
             return
         try:
-            if failed:
-                _LOG.error("update %s failed %d times: given up", uid, attempts)
-                await storage.mark_update_failed(uid, f"handler failed {attempts} times")
-            else:
-                await storage.mark_update_done(uid)
+            await storage.finish_update(uid, records, error=error)
+            return
+        except Exception as exc:
+            _LOG.error(
+                "update %s: could not write its outcome (%s: %s)", uid, type(exc).__name__, exc
+            )
+        writer = services.writer
+        if records and writer is not None:
+            for record in records:
+                writer.submit(record)
+            if not await writer.flush():
+                _LOG.error("update %s stays pending: its log rows are not written yet", uid)
+                return
+        try:
+            await storage.finish_update(uid, (), error=error)
         except Exception:
             _LOG.exception("update %s: could not journal the outcome", uid)
 

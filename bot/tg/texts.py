@@ -74,6 +74,10 @@ TOO_FAST: Final = (
 UNKNOWN_ENTRY: Final = "Maaf, topik itu tidak ditemukan. Silakan buka /topik."
 FEEDBACK_THANKS: Final = "Terima kasih atas masukan Anda 🙏"
 ADMIN_ONLY: Final = "Perintah ini khusus admin."
+ADMIN_PRIVATE_ONLY: Final = (
+    "Perintah admin hanya dijawab lewat chat pribadi dengan bot. Silakan kirim di sana."
+)
+TOO_FAST_TOAST: Final = "Mohon tunggu sebentar ⏳ Coba lagi dalam {seconds} detik."
 ERROR_REPLY: Final = (
     "Maaf, terjadi gangguan saat memproses pertanyaan Anda. Silakan coba lagi sebentar lagi."
 )

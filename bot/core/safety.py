@@ -1,0 +1,123 @@
+"""A forbidden act never earns a permissive verdict.
+
+The matcher scores overlap: "boleh pakai hak pilih sambil membagikan uang ke tetangga?"
+shares more with the ``boleh`` entry on voting than with the ``dilarang`` entry on money
+politics, and would open with "Boleh.". For this product that is the worst possible answer.
+
+``SafetyNet`` is a small pure layer applied to a ``MatchResult`` after matching. Its act
+vocabulary is derived from the knowledge base, not from a list in code: every keyword of a
+``dilarang`` entry, normalised by the matcher exactly as questions are, is an *act cue* of
+that entry, and so is every word that ``larangan`` in ``sinonim.yaml`` lists for it (single
+words such as "kampanye" that the keywords only use inside phrases). When the result's best
+entry is ``boleh`` or ``bersyarat`` and the question contains an act cue that the best entry
+does not cover itself (its own phrasings and keywords do not hold all of the cue's words),
+the result becomes "Maksud Anda" with the forbidden entries first and the permissive one
+after them: the user sees the prohibition before any "boleh".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.core.matcher import Candidate, MatchResult
+from bot.core.models import Entry, KnowledgeBase
+
+PERMISSIVE = frozenset({"boleh", "bersyarat"})
+FORBIDDEN = "dilarang"
+# At most this many forbidden entries are offered before the permissive one.
+MAX_FORBIDDEN_SUGGESTIONS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A forbidden act: the normalised words of one keyword of a ``dilarang`` entry."""
+
+    words: frozenset[str]
+    entry_id: str
+    keyword: str
+
+
+class SafetyNet:
+    """Act cues of the knowledge base and the veto over match results."""
+
+    def __init__(self, kb: KnowledgeBase, tokens: Callable[[str], Iterable[str]]) -> None:
+        self._kb = kb
+        vocabulary: dict[str, frozenset[str]] = {}
+        for entry in kb.entries:
+            words: set[str] = set()
+            for text in (*entry.questions, *entry.keywords):
+                words.update(_plain(tokens(text)))
+            vocabulary[entry.id] = frozenset(words)
+        self._vocabulary = vocabulary
+        cues: list[Cue] = []
+        seen: set[tuple[frozenset[str], str]] = set()
+        for entry in kb.entries:
+            if entry.verdict != FORBIDDEN:
+                continue
+            extra = kb.lexicon.forbidden_acts.get(entry.id, ())
+            for keyword in (*entry.keywords, *extra):
+                cue = frozenset(_plain(tokens(keyword)))
+                if not cue or (cue, entry.id) in seen:
+                    continue
+                seen.add((cue, entry.id))
+                cues.append(Cue(cue, entry.id, keyword))
+        self.cues = tuple(cues)
+
+    def forbidden_acts(self, result: MatchResult) -> list[Cue]:
+        """The cues in the question that the permissive best entry does not cover."""
+        best = result.candidates[0].entry if result.candidates else None
+        if best is None or best.verdict not in PERMISSIVE:
+            return []
+        if result.status == "no_match":
+            return []
+        present = frozenset(result.tokens)
+        covered = self._vocabulary.get(best.id, frozenset())
+        return [c for c in self.cues if c.words <= present and not c.words <= covered]
+
+    def apply(self, result: MatchResult) -> MatchResult:
+        """``result``, or "Maksud Anda" with the forbidden entries first when the question
+        names a forbidden act that its permissive best entry does not cover."""
+        acts = self.forbidden_acts(result)
+        if not acts:
+            return result
+        # The entry whose cues cover most of the question's words comes first.
+        weight: dict[str, int] = {}
+        for cue in acts:
+            weight[cue.entry_id] = weight.get(cue.entry_id, 0) + len(cue.words)
+        ranked = {c.entry.id: c for c in result.candidates}
+        order = sorted(weight, key=lambda eid: (-weight[eid], -_score(ranked.get(eid)), eid))
+        forbidden: list[Candidate] = []
+        for entry_id in order[:MAX_FORBIDDEN_SUGGESTIONS]:
+            entry = self._kb.get(entry_id)
+            if entry is not None:
+                forbidden.append(ranked.get(entry_id) or _candidate(entry, result.score))
+        permissive = [c for c in result.candidates if c.entry.verdict in PERMISSIVE][:1]
+        return MatchResult(
+            "ambiguous",
+            result.query,
+            result.tokens,
+            (*forbidden, *permissive),
+            result.offtopic,
+        )
+
+
+def is_permissive_first(result: MatchResult) -> bool:
+    """Whether a user would read a permissive verdict first: an answer with a ``boleh`` or
+    ``bersyarat`` entry, or suggestions that start with one."""
+    if result.status == "no_match" or not result.candidates:
+        return False
+    return result.candidates[0].entry.verdict in PERMISSIVE
+
+
+def _plain(tokens: Iterable[str]) -> list[str]:
+    # The matcher's marker tokens (off-topic phrases) are not words of an act.
+    return [t for t in tokens if t.isalnum()]
+
+
+def _score(candidate: Candidate | None) -> float:
+    return candidate.score if candidate is not None else 0.0
+
+
+def _candidate(entry: Entry, score: float) -> Candidate:
+    return Candidate(entry, score, 0.0, 0.0, 0.0, entry.canonical_question)

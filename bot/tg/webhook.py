@@ -1,0 +1,114 @@
+"""The webhook endpoint: authenticate, journal, then acknowledge.
+
+python-telegram-bot's own webhook server answers 200 as soon as an update is queued, and
+answers 400 for an update it cannot parse (Telegram then redelivers it again and again).
+This endpoint, for ``netral run --webhook``:
+
+* refuses any request without the secret token (compared in constant time);
+* stores the raw update in the SQLite inbox *before* answering 200, so an acknowledged
+  update survives a crash and is answered by the recovery at the next start;
+* journals an update it cannot parse as ``failed`` (no payload) and still answers 200, so
+  that Telegram does not redeliver it forever;
+* answers 500 when the update could not be journaled, so that Telegram delivers it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import tornado.httpserver
+import tornado.web
+from telegram import Update
+
+from bot.tg.state import NetralApp
+
+_LOG = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY_BYTES = 1 << 20  # Telegram's updates are far smaller
+
+
+class _UpdateHandler(tornado.web.RequestHandler):
+    SUPPORTED_METHODS = ("POST",)
+
+    def initialize(self, app: NetralApp, secret: str) -> None:
+        self.netral_app = app
+        self.secret = secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode("utf-8"), self.secret.encode("utf-8")):
+            raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
+        try:
+            data = json.loads(self.request.body)
+        except ValueError:
+            raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None
+        uid = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(uid, int):
+            raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
+        if not await accept_update(self.netral_app, uid, data):
+            raise tornado.web.HTTPError(HTTPStatus.INTERNAL_SERVER_ERROR)
+        self.set_status(HTTPStatus.OK)
+
+    def log_exception(self, *args: Any) -> None:
+        """HTTP errors above are answers, not failures worth a traceback."""
+
+
+async def accept_update(app: NetralApp, uid: int, data: dict[str, Any]) -> bool:
+    """Journal and queue one update received over the webhook; False when it could not be
+    journaled (the caller asks Telegram to deliver it again)."""
+    storage = app.bot_data.storage
+    try:
+        update = Update.de_json(data, app.bot)
+    except Exception as exc:
+        _LOG.error("update %s cannot be parsed (%s): skipped", uid, exc)
+        if storage is not None:
+            try:
+                await storage.save_failed_update(uid, f"unparseable: {type(exc).__name__}")
+            except Exception:
+                _LOG.exception("update %s: could not journal the failure", uid)
+                return False
+        return True
+    if storage is not None:
+        try:
+            new = await storage.save_updates([(uid, update.to_json())])
+        except Exception:
+            _LOG.exception("update %s: could not journal it", uid)
+            return False
+        if not new:
+            # Already known: in progress, answered, or pending for the recovery.
+            _LOG.info("update %s delivered again: ignored", uid)
+            return True
+    await app.update_queue.put(update)
+    return True
+
+
+class WebhookServer:
+    """The HTTP server for ``/telegram`` on the running event loop."""
+
+    def __init__(self, app: NetralApp, secret: str, *, path: str = "/telegram") -> None:
+        if not secret:
+            raise ValueError("a webhook needs a secret token")
+        self._web = tornado.web.Application(
+            [(path, _UpdateHandler, {"app": app, "secret": secret})]
+        )
+        self._server: tornado.httpserver.HTTPServer | None = None
+
+    def start(self, listen: str, port: int) -> None:
+        """Listen on ``listen:port`` (raises OSError when the port is taken)."""
+        server = tornado.httpserver.HTTPServer(self._web, max_body_size=MAX_BODY_BYTES)
+        server.listen(port, address=listen)
+        self._server = server
+
+    async def stop(self) -> None:
+        """Stop accepting requests and close open connections."""
+        if self._server is None:
+            return
+        self._server.stop()
+        await asyncio.wait_for(self._server.close_all_connections(), 10)
+        self._server = None
