@@ -30,6 +30,30 @@ TYPOS = [
     ("LIKEEE postingan capresss bolehhh??", "medsos-like-share-komentar"),
 ]
 
+# Javanese (ngoko and krama) and Sundanese, written for this file.
+REGIONAL = [
+    ("pns oleh melu kampanye ora?", "ikut-kampanye"),
+    ("kulo pns, nopo angsal tumut kampanye?", "ikut-kampanye"),
+    ("aku pns oleh ora dadi timses caleg?", "tim-kampanye"),
+    ("kula ASN, menawi dados relawan paslon pripun?", "tim-kampanye"),
+    ("garwa kulo nyalon dprd, kulo pns pripun?", "pasangan-calon"),
+    ("aku pppk nek share postingan calon neng fb oleh po?", "medsos-like-share-komentar"),
+    ("wingi aku dikei amplop karo timses, kudu piye?", "politik-uang"),
+    ("pns oleh dadi anggota partai ora?", "anggota-partai"),
+    ("pns entuk nyoblos ora?", "hak-pilih"),
+    ("kulo pns masang spanduk caleg teng griya, angsal?", "alat-peraga-kampanye"),
+    ("nggawe mobil dinas kanggo kampanye, oleh ora?", "fasilitas-negara"),
+    ("piye carane lapor pns sing ora netral?", "cara-melapor"),
+    ("abdi pns, kenging ngiring kampanye teu?", "ikut-kampanye"),
+    ("urang pns meunang milu kampanye henteu?", "ikut-kampanye"),
+    ("abdi pppk, kenging janten timses caleg teu?", "tim-kampanye"),
+    ("salaki abdi janten caleg, abdi pns kedah kumaha?", "pasangan-calon"),
+    ("abdi dibere artos ku timses, kenging ditampi teu?", "politik-uang"),
+    ("naha asn kedah netral?", "kenapa-harus-netral"),
+    ("iraha asn kedah netral?", "kapan-wajib-netral"),
+    ("kumaha carana lapor asn nu teu netral?", "cara-melapor"),
+]
+
 OUT_OF_SCOPE = [
     "halo selamat pagi",
     "berapa gaji pokok pns golongan 3b",
@@ -52,6 +76,35 @@ def test_answers_the_right_entry(engine: Engine, question: str, entry_id: str) -
     assert result.status in ("answered", "ambiguous")
     if result.status == "ambiguous":
         assert entry_id in [c.entry.id for c in result.candidates]
+
+
+@pytest.mark.parametrize(("question", "entry_id"), REGIONAL)
+def test_regional_questions_are_answered(engine: Engine, question: str, entry_id: str) -> None:
+    result = engine.matcher.match(question)
+    assert result.entry is not None and result.entry.id == entry_id, (
+        result.status,
+        [c.entry.id for c in result.candidates],
+        result.tokens,
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        # Indonesian "ngiring" (escorting a registration) keeps its sense: read as Sundanese
+        # "ikut" it drops the one word that ties this story to the registration entry
+        (
+            "adik saya daftar caleg ke kpu besok, warga kampung ngiring rombongan naik truk. "
+            "sy pns boleh ikut ngiring?",
+            "hadir-pendaftaran-calon",
+        ),
+    ],
+)
+def test_indonesian_readings_survive_the_regional_words(
+    engine: Engine, question: str, entry_id: str
+) -> None:
+    result = engine.matcher.match(question)
+    assert result.entry is not None and result.entry.id == entry_id, result.tokens
 
 
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.models import Lexicon
+from bot.core.models import KnowledgeBase, Lexicon
 from bot.core.normalize import Normalizer, basic_clean, number_word, unique
 
 LEXICON = Lexicon(
@@ -115,3 +115,72 @@ def test_key_is_order_preserving_join(norm: Normalizer) -> None:
 
 def test_unique_keeps_first() -> None:
     assert unique(["a", "b", "a", "c", "b"]) == ["a", "b", "c"]
+
+
+# -- the project's lexicon: regional and mixed-language words ------------------------------
+
+
+@pytest.fixture(scope="module")
+def lexicon_norm(kb: KnowledgeBase) -> Normalizer:
+    """A normaliser over knowledge/sinonim.yaml (the real lexicon and stemmer)."""
+    return Normalizer(kb.lexicon)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        # Javanese, ngoko
+        ("pns oleh melu kampanye ora?", ["asn", "boleh", "ikut", "kampanye", "tidak"]),
+        ("aku pns, entuk dadi timses?", ["asn", "boleh", "jadi", "timses"]),
+        ("bojoku nyaleg, aku kudu piye?", ["istri", "nyalon", "harus", "bagaimana"]),
+        ("wingi dikei duit karo caleg", ["terima", "uang", "calon"]),
+        ("nek kancane nggawe konten opo iso?", ["teman", "buat", "konten", "bisa"]),
+        ("ora oleh masang spanduk", ["tidak", "boleh", "pasang", "baliho"]),
+        ("pns nganggo kaos partai", ["asn", "pakai", "kaos", "partai"]),
+        ("njaluk ktp kanggo calon", ["minta", "ktp", "calon"]),
+        # Javanese, krama
+        ("kulo pns, nopo angsal ndherek kampanye?", ["asn", "boleh", "ikut", "kampanye"]),
+        ("garwa kula dados caleg, pripun?", ["istri", "jadi", "calon", "bagaimana"]),
+        ("menawi sampun nampi amplop", ["terima", "amplop"]),
+        ("mboten angsal kalih timses", ["tidak", "boleh", "timses"]),
+        ("nuwun sewu badhe nyuwun pirsa", []),
+        # Sundanese
+        ("abdi pns, kenging ngiring kampanye teu?", ["asn", "boleh", "ikut", "kampanye", "tidak"]),
+        ("urang pns meunang milu kampanye henteu", ["asn", "boleh", "ikut", "kampanye", "tidak"]),
+        ("salaki abdi janten caleg, kumaha?", ["istri", "jadi", "calon", "bagaimana"]),
+        ("naha asn kedah netral", ["kenapa", "asn", "harus", "netral"]),
+        ("upami dibere artos sareng timses", ["terima", "uang", "timses"]),
+        ("iraha pns tiasa nyoblos", ["kapan", "asn", "bisa", "coblos"]),
+        ("teu kenging didamel", ["tidak", "boleh", "buat"]),
+    ],
+)
+def test_regional_words_read_as_indonesian(
+    lexicon_norm: Normalizer, text: str, tokens: list[str]
+) -> None:
+    assert lexicon_norm.tokens(text) == tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "absent"),
+    [
+        # Indonesian "oleh" (by, a gift from a trip) is not Javanese "boleh"
+        ("pns disuruh oleh atasan", "atasan", "boleh"),
+        ("dapat oleh-oleh dari caleg", "dapat", "boleh"),
+        # Indonesian "ngiring" (mengiringi) keeps its sense outside "ngiring kampanye"
+        ("ngiring rombongan calon", "ngiring", "ikut"),
+        # IKI (indikator kinerja individu), LAN, TI, NU are not "ini", "dan", "dari", "yang"
+        ("target iki pns", "iki", "ini"),
+        ("diklat dari lan", "lan", "dan"),
+        ("pegawai bidang ti", "ti", "dari"),
+        ("pengurus nu", "nu", "yang"),
+        # Indonesian "ulah" (conduct), "ngilu", "tekan" are not Sundanese/Javanese words
+        ("ulah oknum pns", "ulah", "tidak"),
+        ("gigi ngilu", "ngilu", "ikut"),
+        ("tekan tombol", "tekan", "hadir"),
+    ],
+)
+def test_indonesian_words_keep_their_sense(
+    lexicon_norm: Normalizer, text: str, kept: str, absent: str
+) -> None:
+    tokens = lexicon_norm.tokens(text)
+    assert kept in tokens and absent not in tokens, tokens
