@@ -30,7 +30,7 @@ TYPOS = [
     ("LIKEEE postingan capresss bolehhh??", "medsos-like-share-komentar"),
 ]
 
-# Javanese (ngoko and krama) and Sundanese, written for this file.
+# Javanese (ngoko and krama), Sundanese, English and Betawi, written for this file.
 REGIONAL = [
     ("pns oleh melu kampanye ora?", "ikut-kampanye"),
     ("kulo pns, nopo angsal tumut kampanye?", "ikut-kampanye"),
@@ -52,9 +52,26 @@ REGIONAL = [
     ("naha asn kedah netral?", "kenapa-harus-netral"),
     ("iraha asn kedah netral?", "kapan-wajib-netral"),
     ("kumaha carana lapor asn nu teu netral?", "cara-melapor"),
+    # English, alone or mixed, and Betawi / Jakarta slang
+    ("can a civil servant become a member of a political party?", "anggota-partai"),
+    ("is it ok to post a photo with a candidate on instagram?", "medsos-foto-calon"),
+    ("I received money from a candidate, is it allowed for PNS?", "politik-uang"),
+    ("how to report a civil servant who is not neutral?", "cara-melapor"),
+    ("my husband is a candidate, I am a civil servant, what should I do?", "pasangan-calon"),
+    ("can I put up a candidate banner in front of my house?", "alat-peraga-kampanye"),
+    ("my boss asked us to vote for a candidate, what should I do?", "mobilisasi-asn"),
+    ("can I use a twibbon of a candidate as my profile picture?", "foto-profil-twibbon"),
+    ("must the police and military be neutral?", "netralitas-tni-polri"),
+    ("pns jadi campaign team paslon boleh?", "tim-kampanye"),
+    ("gue pns nih, boleh kagak dateng ke kampanye?", "ikut-kampanye"),
+    ("gw p3k, gaboleh like postingan caleg ya?", "medsos-like-share-komentar"),
+    ("aye pns, kalo terima amplop dari caleg gimane?", "politik-uang"),
 ]
 
 OUT_OF_SCOPE = [
+    "how much is the salary of a civil servant?",
+    "can you recommend a good restaurant?",
+    "best party in jakarta this weekend?",
     "halo selamat pagi",
     "berapa gaji pokok pns golongan 3b",
     "kapan pendaftaran cpns dibuka",
@@ -105,6 +122,23 @@ def test_indonesian_readings_survive_the_regional_words(
 ) -> None:
     result = engine.matcher.match(question)
     assert result.entry is not None and result.entry.id == entry_id, result.tokens
+
+
+@pytest.mark.parametrize(
+    ("question", "token", "absent"),
+    [
+        # typo correction must not turn English words into the new regional ones
+        ("neutral during the election", "netral", "belum"),  # not Javanese "durung"
+        ("a good restaurant", "good", "barang"),  # not "goods"
+        ("my boss asked us", "minta", "askes"),  # not the health insurance
+        ("punten, abdi guru", "guru", "berapa"),  # a greeting, not Javanese "pinten"
+        # "ngapain" reads as "kenapa", yet "lagi ngapain" stays small talk
+        ("lagi ngapain min", "~lagi ngapain", "asn"),
+    ],
+)
+def test_mixed_language_tokens(engine: Engine, question: str, token: str, absent: str) -> None:
+    tokens = engine.matcher.tokens(question)
+    assert token in tokens and absent not in tokens, tokens
 
 
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)

@@ -152,6 +152,38 @@ def lexicon_norm(kb: KnowledgeBase) -> Normalizer:
         ("upami dibere artos sareng timses", ["terima", "uang", "timses"]),
         ("iraha pns tiasa nyoblos", ["kapan", "asn", "bisa", "coblos"]),
         ("teu kenging didamel", ["tidak", "boleh", "buat"]),
+        # English, alone or mixed into Indonesian
+        (
+            "is it ok if I repost my friend's caleg poster?",
+            ["boleh", "share", "teman", "calon", "poster"],
+        ),
+        (
+            "can a civil servant join a campaign rally",
+            ["boleh", "asn", "ikut", "kampanye", "kampanye"],
+        ),
+        (
+            "asn jadi konsultan calon, is it allowed?",
+            ["asn", "jadi", "konsultan", "calon", "boleh"],
+        ),
+        ("what is the punishment for civil servants", ["sanksi", "asn"]),
+        ("become a member of a political party", ["jadi", "anggota", "partai"]),
+        ("my husband is a candidate", ["istri", "calon"]),
+        ("use the official car for the campaign", ["pakai", "randis", "kampanye"]),
+        ("pose with two fingers", ["pose", "dua", "jari"]),
+        ("why must civil servants be neutral", ["kenapa", "harus", "asn", "netral"]),
+        ("who must be neutral", ["siapa", "wajib", "netral"]),
+        # Betawi and Jakarta slang
+        (
+            "gue pns, boleh kagak dateng ke kampanye?",
+            ["asn", "boleh", "tidak", "hadir", "kampanye"],
+        ),
+        ("lu pns kan? kaga boleh ikut kampanye", ["asn", "tidak", "boleh", "ikut", "kampanye"]),
+        ("aye pns, kalo terima amplop gimane?", ["asn", "terima", "amplop", "bagaimana"]),
+        (
+            "gw p3k, gaboleh like postingan caleg ya?",
+            ["pppk", "tidak", "boleh", "suka", "posting", "calon"],
+        ),
+        ("ngapain pns ikut kampanye", ["kenapa", "asn", "ikut", "kampanye"]),
     ],
 )
 def test_regional_words_read_as_indonesian(
@@ -177,6 +209,12 @@ def test_regional_words_read_as_indonesian(
         ("ulah oknum pns", "ulah", "tidak"),
         ("gigi ngilu", "ngilu", "ikut"),
         ("tekan tombol", "tekan", "hadir"),
+        # English words that are also Indonesian chat words keep that sense
+        ("best party in jakarta", "party", "partai"),  # a party is also a "pesta"
+        ("poster sosialisasi netralitas", "poster", "baliho"),  # only "poster calon" is one
+        ("kasih gift di live tiktok", "gift", "barang"),  # a TikTok gift, not a present
+        ("foto di car free day", "car", "mobil"),
+        ("keterangan about whatsapp", "about", "tentang"),  # the profile field
     ],
 )
 def test_indonesian_words_keep_their_sense(
