@@ -68,7 +68,29 @@ REGIONAL = [
     ("aye pns, kalo terima amplop dari caleg gimane?", "politik-uang"),
 ]
 
+# New words for situations the knowledge base covers, written for this file.
+NEW_WORDS = [
+    ("asn bikin paket stiker telegram capres", "medsos-like-share-komentar"),
+    ("pns ngepodcast bareng cabup di yt", "medsos-like-share-komentar"),
+    ("sawer gift ke akun tiktok caleg pas live, sy pppk", "medsos-like-share-komentar"),
+    ("ganti ringtone pake lagu paslon, sy asn melanggar ga?", "atribut-partai-calon"),
+    ("wrapping mobil pribadi pakai foto cagub, sy pns", "alat-peraga-kampanye"),
+    ("pns bikin reels tiktok ajak pilih caleg", "medsos-like-share-komentar"),
+    ("asn ikut kuis berhadiah dari akun caleg", "medsos-like-share-komentar"),
+    ("kampanye via gmeet paslon, asn boleh join?", "ikut-kampanye"),
+    ("pns livestream dukung paslon", "medsos-like-share-komentar"),
+    ("caption instagram berisi ajakan pilih caleg, pns", "medsos-like-share-komentar"),
+    ("pns ngebc ajakan dukung paslon", "medsos-like-share-komentar"),
+    ("asn follow channel whatsapp capres", "medsos-grup-pemenangan"),
+    ("upload di close friends dukung paslon, aman?", "medsos-like-share-komentar"),
+]
+
 OUT_OF_SCOPE = [
+    # the new words without an election in sight
+    "cara zoom meeting di hp",
+    "biaya wrapping mobil berapa",
+    "lagu buat ringtone hp yang enak",
+    "cara bikin stiker wa sendiri",
     "how much is the salary of a civil servant?",
     "can you recommend a good restaurant?",
     "best party in jakarta this weekend?",
@@ -95,8 +117,10 @@ def test_answers_the_right_entry(engine: Engine, question: str, entry_id: str) -
         assert entry_id in [c.entry.id for c in result.candidates]
 
 
-@pytest.mark.parametrize(("question", "entry_id"), REGIONAL)
-def test_regional_questions_are_answered(engine: Engine, question: str, entry_id: str) -> None:
+@pytest.mark.parametrize(("question", "entry_id"), REGIONAL + NEW_WORDS)
+def test_regional_and_new_word_questions_are_answered(
+    engine: Engine, question: str, entry_id: str
+) -> None:
     result = engine.matcher.match(question)
     assert result.entry is not None and result.entry.id == entry_id, (
         result.status,

@@ -184,9 +184,19 @@ def lexicon_norm(kb: KnowledgeBase) -> Normalizer:
             ["pppk", "tidak", "boleh", "suka", "posting", "calon"],
         ),
         ("ngapain pns ikut kampanye", ["kenapa", "asn", "ikut", "kampanye"]),
+        # new words for known situations
+        ("kirim stiker wa paslon", ["kirim", "stikerchat", "calon"]),
+        ("ringtone lagu caleg", ["nada", "dering", "lagu", "calon"]),
+        ("mobil di-wrapping foto cagub", ["mobil", "branding", "foto", "calon"]),
+        ("story close friend dukung capres", ["status", "closefriend", "dukung", "calon"]),
+        ("bc wa ajakan pilih paslon", ["broadcast", "whatsapp", "ajak", "pilih", "calon"]),
+        ("ikut zoom meeting kampanye", ["ikut", "zoom", "kampanye"]),
+        ("upload shorts dan reels", ["posting", "reels", "reels"]),
+        ("ngepodcast bareng caleg", ["podcast", "calon"]),
+        ("pns livestream", ["asn", "live"]),
     ],
 )
-def test_regional_words_read_as_indonesian(
+def test_lexicon_reads_regional_english_and_new_words(
     lexicon_norm: Normalizer, text: str, tokens: list[str]
 ) -> None:
     assert lexicon_norm.tokens(text) == tokens
@@ -215,6 +225,9 @@ def test_regional_words_read_as_indonesian(
         ("kasih gift di live tiktok", "gift", "barang"),  # a TikTok gift, not a present
         ("foto di car free day", "car", "mobil"),
         ("keterangan about whatsapp", "about", "tentang"),  # the profile field
+        # a sticker on a wall or a car is not a chat sticker; BC is also Bea Cukai
+        ("tempel stiker caleg di mobil", "stiker", "stikerchat"),
+        ("pegawai bc boleh ikut kampanye", "bc", "broadcast"),
     ],
 )
 def test_indonesian_words_keep_their_sense(
