@@ -156,6 +156,8 @@ def test_indonesian_readings_survive_the_regional_words(
         ("a good restaurant", "good", "barang"),  # not "goods"
         ("my boss asked us", "minta", "askes"),  # not the health insurance
         ("punten, abdi guru", "guru", "berapa"),  # a greeting, not Javanese "pinten"
+        ("karyawan swasta ikut kampanye", "karyawan", "kalawan"),  # not Sundanese "kalawan"
+        ("rapat jam 8 wita", "wita", "with"),  # a time zone, not English "with"
         # "ngapain" reads as "kenapa", yet "lagi ngapain" stays small talk
         ("lagi ngapain min", "~lagi ngapain", "asn"),
     ],
