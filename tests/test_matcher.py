@@ -66,6 +66,13 @@ REGIONAL = [
     ("gue pns nih, boleh kagak dateng ke kampanye?", "ikut-kampanye"),
     ("gw p3k, gaboleh like postingan caleg ya?", "medsos-like-share-komentar"),
     ("aye pns, kalo terima amplop dari caleg gimane?", "politik-uang"),
+    ("atasanku ngongkon kabeh staf milih paslon nomer siji, piye iki?", "mobilisasi-asn"),
+    (
+        "the regent launched a program to benefit his campaign, is it allowed?",
+        "kebijakan-menguntungkan-calon",
+    ),
+    ("which law regulates civil servant neutrality?", "dasar-hukum"),
+    ("gua pns, ikut kampanye pas libur kaga ape ape kan?", "ikut-kampanye"),
 ]
 
 # New words for situations the knowledge base covers, written for this file.

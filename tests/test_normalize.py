@@ -184,6 +184,10 @@ def lexicon_norm(kb: KnowledgeBase) -> Normalizer:
             ["pppk", "tidak", "boleh", "suka", "posting", "calon"],
         ),
         ("ngapain pns ikut kampanye", ["kenapa", "asn", "ikut", "kampanye"]),
+        ("atasanku ngongkon milih nomer siji", ["atasan", "suruh", "pilih", "nomor", "satu"]),
+        ("ngacungkeun dua ramo", ["acung", "dua", "jari"]),
+        ("kaga ape ape kan?", ["boleh"]),
+        ("who supervises neutrality, which law regulates it", ["awas", "netral", "hukum", "atur"]),
         # new words for known situations
         ("kirim stiker wa paslon", ["kirim", "stikerchat", "calon"]),
         ("ringtone lagu caleg", ["nada", "dering", "lagu", "calon"]),
