@@ -90,6 +90,10 @@ NEW_WORDS = [
     ("pns ngebc ajakan dukung paslon", "medsos-like-share-komentar"),
     ("asn follow channel whatsapp capres", "medsos-grup-pemenangan"),
     ("upload di close friends dukung paslon, aman?", "medsos-like-share-komentar"),
+    ("pns bikin template capcut bergambar caleg", "medsos-like-share-komentar"),
+    ("pns kirim vn ajakan milih caleg ke grup rt", "medsos-like-share-komentar"),
+    ("pns dapat top up pulsa dari caleg", "politik-uang"),
+    ("pns jadi admin grup wa relawan caleg", "medsos-grup-pemenangan"),
 ]
 
 OUT_OF_SCOPE = [
@@ -98,6 +102,7 @@ OUT_OF_SCOPE = [
     "biaya wrapping mobil berapa",
     "lagu buat ringtone hp yang enak",
     "cara bikin stiker wa sendiri",
+    "cara kirim voice note panjang di wa",
     "how much is the salary of a civil servant?",
     "can you recommend a good restaurant?",
     "best party in jakarta this weekend?",

@@ -198,6 +198,9 @@ def lexicon_norm(kb: KnowledgeBase) -> Normalizer:
         ("upload shorts dan reels", ["posting", "reels", "reels"]),
         ("ngepodcast bareng caleg", ["podcast", "calon"]),
         ("pns livestream", ["asn", "live"]),
+        ("kirim vn ajakan", ["kirim", "voicenote", "ajak"]),
+        ("dapat top up pulsa", ["dapat", "isi", "pulsa"]),
+        ("jadi admin grup relawan", ["jadi", "kelola", "grup", "relawan"]),
     ],
 )
 def test_lexicon_reads_regional_english_and_new_words(
@@ -232,6 +235,7 @@ def test_lexicon_reads_regional_english_and_new_words(
         # a sticker on a wall or a car is not a chat sticker; BC is also Bea Cukai
         ("tempel stiker caleg di mobil", "stiker", "stikerchat"),
         ("pegawai bc boleh ikut kampanye", "bc", "broadcast"),
+        ("min, admin, tolong jawab", "jawab", "kelola"),  # "admin" alone addresses the bot
     ],
 )
 def test_indonesian_words_keep_their_sense(
