@@ -440,6 +440,11 @@ def test_dpt_is_read_from_its_neighbours(
         ("ajak pedagang pilih paslon, sy guru, boleh?", False),
         ("mahasiswa magang di dinas boleh ikut kampanye?", False),  # "dinas": at work
         ("pns ikut kampanye boleh?", False),
+        # opened with a Javanese, Sundanese or Betawi "I" or "if"
+        ("kulo mahasiswa, angsal dados relawan capres?", True),
+        ("abdi mahasiswa, kenging janten relawan capres teu?", True),
+        ("aye pedagang, boleh pasang spanduk caleg?", True),
+        ("kulo pns, angsal dados relawan capres?", False),
     ],
 )
 def test_questions_about_people_who_are_not_asn(
