@@ -472,9 +472,9 @@ class _ThreadSpy(Engine):
         self.__dict__.update(engine.__dict__)
         self.threads: list[str] = []
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, status: str | None = None) -> Answer:
         self.threads.append(threading.current_thread().name)
-        return super().ask(question)
+        return super().ask(question, status)
 
 
 async def test_f11_matching_runs_off_the_event_loop(

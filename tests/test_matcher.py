@@ -30,7 +30,82 @@ TYPOS = [
     ("LIKEEE postingan capresss bolehhh??", "medsos-like-share-komentar"),
 ]
 
+# Javanese (ngoko and krama), Sundanese, English and Betawi, written for this file.
+REGIONAL = [
+    ("pns oleh melu kampanye ora?", "ikut-kampanye"),
+    ("kulo pns, nopo angsal tumut kampanye?", "ikut-kampanye"),
+    ("aku pns oleh ora dadi timses caleg?", "tim-kampanye"),
+    ("kula ASN, menawi dados relawan paslon pripun?", "tim-kampanye"),
+    ("garwa kulo nyalon dprd, kulo pns pripun?", "pasangan-calon"),
+    ("aku pppk nek share postingan calon neng fb oleh po?", "medsos-like-share-komentar"),
+    ("wingi aku dikei amplop karo timses, kudu piye?", "politik-uang"),
+    ("pns oleh dadi anggota partai ora?", "anggota-partai"),
+    ("pns entuk nyoblos ora?", "hak-pilih"),
+    ("kulo pns masang spanduk caleg teng griya, angsal?", "alat-peraga-kampanye"),
+    ("nggawe mobil dinas kanggo kampanye, oleh ora?", "fasilitas-negara"),
+    ("piye carane lapor pns sing ora netral?", "cara-melapor"),
+    ("abdi pns, kenging ngiring kampanye teu?", "ikut-kampanye"),
+    ("urang pns meunang milu kampanye henteu?", "ikut-kampanye"),
+    ("abdi pppk, kenging janten timses caleg teu?", "tim-kampanye"),
+    ("salaki abdi janten caleg, abdi pns kedah kumaha?", "pasangan-calon"),
+    ("abdi dibere artos ku timses, kenging ditampi teu?", "politik-uang"),
+    ("naha asn kedah netral?", "kenapa-harus-netral"),
+    ("iraha asn kedah netral?", "kapan-wajib-netral"),
+    ("kumaha carana lapor asn nu teu netral?", "cara-melapor"),
+    # English, alone or mixed, and Betawi / Jakarta slang
+    ("can a civil servant become a member of a political party?", "anggota-partai"),
+    ("is it ok to post a photo with a candidate on instagram?", "medsos-foto-calon"),
+    ("I received money from a candidate, is it allowed for PNS?", "politik-uang"),
+    ("how to report a civil servant who is not neutral?", "cara-melapor"),
+    ("my husband is a candidate, I am a civil servant, what should I do?", "pasangan-calon"),
+    ("can I put up a candidate banner in front of my house?", "alat-peraga-kampanye"),
+    ("my boss asked us to vote for a candidate, what should I do?", "mobilisasi-asn"),
+    ("can I use a twibbon of a candidate as my profile picture?", "foto-profil-twibbon"),
+    ("must the police and military be neutral?", "netralitas-tni-polri"),
+    ("pns jadi campaign team paslon boleh?", "tim-kampanye"),
+    ("gue pns nih, boleh kagak dateng ke kampanye?", "ikut-kampanye"),
+    ("gw p3k, gaboleh like postingan caleg ya?", "medsos-like-share-komentar"),
+    ("aye pns, kalo terima amplop dari caleg gimane?", "politik-uang"),
+    ("atasanku ngongkon kabeh staf milih paslon nomer siji, piye iki?", "mobilisasi-asn"),
+    (
+        "the regent launched a program to benefit his campaign, is it allowed?",
+        "kebijakan-menguntungkan-calon",
+    ),
+    ("which law regulates civil servant neutrality?", "dasar-hukum"),
+    ("gua pns, ikut kampanye pas libur kaga ape ape kan?", "ikut-kampanye"),
+]
+
+# New words for situations the knowledge base covers, written for this file.
+NEW_WORDS = [
+    ("asn bikin paket stiker telegram capres", "medsos-like-share-komentar"),
+    ("pns ngepodcast bareng cabup di yt", "medsos-like-share-komentar"),
+    ("sawer gift ke akun tiktok caleg pas live, sy pppk", "medsos-like-share-komentar"),
+    ("ganti ringtone pake lagu paslon, sy asn melanggar ga?", "atribut-partai-calon"),
+    ("wrapping mobil pribadi pakai foto cagub, sy pns", "alat-peraga-kampanye"),
+    ("pns bikin reels tiktok ajak pilih caleg", "medsos-like-share-komentar"),
+    ("asn ikut kuis berhadiah dari akun caleg", "medsos-like-share-komentar"),
+    ("kampanye via gmeet paslon, asn boleh join?", "ikut-kampanye"),
+    ("pns livestream dukung paslon", "medsos-like-share-komentar"),
+    ("caption instagram berisi ajakan pilih caleg, pns", "medsos-like-share-komentar"),
+    ("pns ngebc ajakan dukung paslon", "medsos-like-share-komentar"),
+    ("asn follow channel whatsapp capres", "medsos-grup-pemenangan"),
+    ("upload di close friends dukung paslon, aman?", "medsos-like-share-komentar"),
+    ("pns bikin template capcut bergambar caleg", "medsos-like-share-komentar"),
+    ("pns kirim vn ajakan milih caleg ke grup rt", "medsos-like-share-komentar"),
+    ("pns dapat top up pulsa dari caleg", "politik-uang"),
+    ("pns jadi admin grup wa relawan caleg", "medsos-grup-pemenangan"),
+]
+
 OUT_OF_SCOPE = [
+    # the new words without an election in sight
+    "cara zoom meeting di hp",
+    "biaya wrapping mobil berapa",
+    "lagu buat ringtone hp yang enak",
+    "cara bikin stiker wa sendiri",
+    "cara kirim voice note panjang di wa",
+    "how much is the salary of a civil servant?",
+    "can you recommend a good restaurant?",
+    "best party in jakarta this weekend?",
     "halo selamat pagi",
     "berapa gaji pokok pns golongan 3b",
     "kapan pendaftaran cpns dibuka",
@@ -52,6 +127,56 @@ def test_answers_the_right_entry(engine: Engine, question: str, entry_id: str) -
     assert result.status in ("answered", "ambiguous")
     if result.status == "ambiguous":
         assert entry_id in [c.entry.id for c in result.candidates]
+
+
+@pytest.mark.parametrize(("question", "entry_id"), REGIONAL + NEW_WORDS)
+def test_regional_and_new_word_questions_are_answered(
+    engine: Engine, question: str, entry_id: str
+) -> None:
+    result = engine.matcher.match(question)
+    assert result.entry is not None and result.entry.id == entry_id, (
+        result.status,
+        [c.entry.id for c in result.candidates],
+        result.tokens,
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        # Indonesian "ngiring" (escorting a registration) keeps its sense: read as Sundanese
+        # "ikut" it drops the one word that ties this story to the registration entry
+        (
+            "adik saya daftar caleg ke kpu besok, warga kampung ngiring rombongan naik truk. "
+            "sy pns boleh ikut ngiring?",
+            "hadir-pendaftaran-calon",
+        ),
+    ],
+)
+def test_indonesian_readings_survive_the_regional_words(
+    engine: Engine, question: str, entry_id: str
+) -> None:
+    result = engine.matcher.match(question)
+    assert result.entry is not None and result.entry.id == entry_id, result.tokens
+
+
+@pytest.mark.parametrize(
+    ("question", "token", "absent"),
+    [
+        # typo correction must not turn English words into the new regional ones
+        ("neutral during the election", "netral", "belum"),  # not Javanese "durung"
+        ("a good restaurant", "good", "barang"),  # not "goods"
+        ("my boss asked us", "minta", "askes"),  # not the health insurance
+        ("punten, abdi guru", "guru", "berapa"),  # a greeting, not Javanese "pinten"
+        ("karyawan swasta ikut kampanye", "karyawan", "kalawan"),  # not Sundanese "kalawan"
+        ("rapat jam 8 wita", "wita", "with"),  # a time zone, not English "with"
+        # "ngapain" reads as "kenapa", yet "lagi ngapain" stays small talk
+        ("lagi ngapain min", "~lagi ngapain", "asn"),
+    ],
+)
+def test_mixed_language_tokens(engine: Engine, question: str, token: str, absent: str) -> None:
+    tokens = engine.matcher.tokens(question)
+    assert token in tokens and absent not in tokens, tokens
 
 
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)
@@ -315,6 +440,11 @@ def test_dpt_is_read_from_its_neighbours(
         ("ajak pedagang pilih paslon, sy guru, boleh?", False),
         ("mahasiswa magang di dinas boleh ikut kampanye?", False),  # "dinas": at work
         ("pns ikut kampanye boleh?", False),
+        # opened with a Javanese, Sundanese or Betawi "I" or "if"
+        ("kulo mahasiswa, angsal dados relawan capres?", True),
+        ("abdi mahasiswa, kenging janten relawan capres teu?", True),
+        ("aye pedagang, boleh pasang spanduk caleg?", True),
+        ("kulo pns, angsal dados relawan capres?", False),
     ],
 )
 def test_questions_about_people_who_are_not_asn(

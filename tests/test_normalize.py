@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.models import Lexicon
+from bot.core.models import KnowledgeBase, Lexicon
 from bot.core.normalize import Normalizer, basic_clean, number_word, unique
 
 LEXICON = Lexicon(
@@ -115,3 +115,131 @@ def test_key_is_order_preserving_join(norm: Normalizer) -> None:
 
 def test_unique_keeps_first() -> None:
     assert unique(["a", "b", "a", "c", "b"]) == ["a", "b", "c"]
+
+
+# -- the project's lexicon: regional and mixed-language words ------------------------------
+
+
+@pytest.fixture(scope="module")
+def lexicon_norm(kb: KnowledgeBase) -> Normalizer:
+    """A normaliser over knowledge/sinonim.yaml (the real lexicon and stemmer)."""
+    return Normalizer(kb.lexicon)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        # Javanese, ngoko
+        ("pns oleh melu kampanye ora?", ["asn", "boleh", "ikut", "kampanye", "tidak"]),
+        ("aku pns, entuk dadi timses?", ["asn", "boleh", "jadi", "timses"]),
+        ("bojoku nyaleg, aku kudu piye?", ["istri", "nyalon", "harus", "bagaimana"]),
+        ("wingi dikei duit karo caleg", ["terima", "uang", "calon"]),
+        ("nek kancane nggawe konten opo iso?", ["teman", "buat", "konten", "bisa"]),
+        ("ora oleh masang spanduk", ["tidak", "boleh", "pasang", "baliho"]),
+        ("pns nganggo kaos partai", ["asn", "pakai", "kaos", "partai"]),
+        ("njaluk ktp kanggo calon", ["minta", "ktp", "calon"]),
+        # Javanese, krama
+        ("kulo pns, nopo angsal ndherek kampanye?", ["asn", "boleh", "ikut", "kampanye"]),
+        ("garwa kula dados caleg, pripun?", ["istri", "jadi", "calon", "bagaimana"]),
+        ("menawi sampun nampi amplop", ["terima", "amplop"]),
+        ("mboten angsal kalih timses", ["tidak", "boleh", "timses"]),
+        ("nuwun sewu badhe nyuwun pirsa", []),
+        # Sundanese
+        ("abdi pns, kenging ngiring kampanye teu?", ["asn", "boleh", "ikut", "kampanye", "tidak"]),
+        ("urang pns meunang milu kampanye henteu", ["asn", "boleh", "ikut", "kampanye", "tidak"]),
+        ("salaki abdi janten caleg, kumaha?", ["istri", "jadi", "calon", "bagaimana"]),
+        ("naha asn kedah netral", ["kenapa", "asn", "harus", "netral"]),
+        ("upami dibere artos sareng timses", ["terima", "uang", "timses"]),
+        ("iraha pns tiasa nyoblos", ["kapan", "asn", "bisa", "coblos"]),
+        ("teu kenging didamel", ["tidak", "boleh", "buat"]),
+        # English, alone or mixed into Indonesian
+        (
+            "is it ok if I repost my friend's caleg poster?",
+            ["boleh", "share", "teman", "calon", "poster"],
+        ),
+        (
+            "can a civil servant join a campaign rally",
+            ["boleh", "asn", "ikut", "kampanye", "kampanye"],
+        ),
+        (
+            "asn jadi konsultan calon, is it allowed?",
+            ["asn", "jadi", "konsultan", "calon", "boleh"],
+        ),
+        ("what is the punishment for civil servants", ["sanksi", "asn"]),
+        ("become a member of a political party", ["jadi", "anggota", "partai"]),
+        ("my husband is a candidate", ["istri", "calon"]),
+        ("use the official car for the campaign", ["pakai", "randis", "kampanye"]),
+        ("pose with two fingers", ["pose", "dua", "jari"]),
+        ("why must civil servants be neutral", ["kenapa", "harus", "asn", "netral"]),
+        ("who must be neutral", ["siapa", "wajib", "netral"]),
+        # Betawi and Jakarta slang
+        (
+            "gue pns, boleh kagak dateng ke kampanye?",
+            ["asn", "boleh", "tidak", "hadir", "kampanye"],
+        ),
+        ("lu pns kan? kaga boleh ikut kampanye", ["asn", "tidak", "boleh", "ikut", "kampanye"]),
+        ("aye pns, kalo terima amplop gimane?", ["asn", "terima", "amplop", "bagaimana"]),
+        (
+            "gw p3k, gaboleh like postingan caleg ya?",
+            ["pppk", "tidak", "boleh", "suka", "posting", "calon"],
+        ),
+        ("ngapain pns ikut kampanye", ["kenapa", "asn", "ikut", "kampanye"]),
+        ("atasanku ngongkon milih nomer siji", ["atasan", "suruh", "pilih", "nomor", "satu"]),
+        ("ngacungkeun dua ramo", ["acung", "dua", "jari"]),
+        ("kaga ape ape kan?", ["boleh"]),
+        ("who supervises neutrality, which law regulates it", ["awas", "netral", "hukum", "atur"]),
+        # new words for known situations
+        ("kirim stiker wa paslon", ["kirim", "stikerchat", "calon"]),
+        ("ringtone lagu caleg", ["nada", "dering", "lagu", "calon"]),
+        ("mobil di-wrapping foto cagub", ["mobil", "branding", "foto", "calon"]),
+        ("story close friend dukung capres", ["status", "closefriend", "dukung", "calon"]),
+        ("bc wa ajakan pilih paslon", ["broadcast", "whatsapp", "ajak", "pilih", "calon"]),
+        ("ikut zoom meeting kampanye", ["ikut", "zoom", "kampanye"]),
+        ("upload shorts dan reels", ["posting", "reels", "reels"]),
+        ("ngepodcast bareng caleg", ["podcast", "calon"]),
+        ("pns livestream", ["asn", "live"]),
+        ("kirim vn ajakan", ["kirim", "voicenote", "ajak"]),
+        ("dapat top up pulsa", ["dapat", "isi", "pulsa"]),
+        ("jadi admin grup relawan", ["jadi", "kelola", "grup", "relawan"]),
+    ],
+)
+def test_lexicon_reads_regional_english_and_new_words(
+    lexicon_norm: Normalizer, text: str, tokens: list[str]
+) -> None:
+    assert lexicon_norm.tokens(text) == tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "absent"),
+    [
+        # Indonesian "oleh" (by, a gift from a trip) is not Javanese "boleh"
+        ("pns disuruh oleh atasan", "atasan", "boleh"),
+        ("dapat oleh-oleh dari caleg", "dapat", "boleh"),
+        # Indonesian "ngiring" (mengiringi) keeps its sense outside "ngiring kampanye"
+        ("ngiring rombongan calon", "ngiring", "ikut"),
+        # IKI (indikator kinerja individu), LAN, TI, NU are not "ini", "dan", "dari", "yang"
+        ("target iki pns", "iki", "ini"),
+        ("diklat dari lan", "lan", "dan"),
+        ("pegawai bidang ti", "ti", "dari"),
+        ("pengurus nu", "nu", "yang"),
+        # Indonesian "ulah" (conduct), "ngilu", "tekan" are not Sundanese/Javanese words
+        ("ulah oknum pns", "ulah", "tidak"),
+        ("gigi ngilu", "ngilu", "ikut"),
+        ("tekan tombol", "tekan", "hadir"),
+        # English words that are also Indonesian chat words keep that sense
+        ("best party in jakarta", "party", "partai"),  # a party is also a "pesta"
+        ("poster sosialisasi netralitas", "poster", "baliho"),  # only "poster calon" is one
+        ("kasih gift di live tiktok", "gift", "barang"),  # a TikTok gift, not a present
+        ("foto di car free day", "car", "mobil"),
+        ("keterangan about whatsapp", "about", "tentang"),  # the profile field
+        # a sticker on a wall or a car is not a chat sticker; BC is also Bea Cukai
+        ("tempel stiker caleg di mobil", "stiker", "stikerchat"),
+        ("pegawai bc boleh ikut kampanye", "bc", "broadcast"),
+        ("min, admin, tolong jawab", "jawab", "kelola"),  # "admin" alone addresses the bot
+    ],
+)
+def test_indonesian_words_keep_their_sense(
+    lexicon_norm: Normalizer, text: str, kept: str, absent: str
+) -> None:
+    tokens = lexicon_norm.tokens(text)
+    assert kept in tokens and absent not in tokens, tokens

@@ -595,6 +595,22 @@ _LEADING: Final = frozenset(
         "mau",
         "tanya",
         "nanya",
+        # Javanese, Sundanese and Betawi: "kulo mahasiswa, ...", "abdi pedagang, ..."
+        "kulo",
+        "kula",
+        "abdi",
+        "urang",
+        "inyong",
+        "aye",
+        "gua",
+        "ane",
+        "nek",
+        "menawi",
+        "upami",
+        "lamun",
+        "punten",
+        "nuwun",
+        "sewu",
     ]
 )
 
