@@ -24,12 +24,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.core.learned import TOPIC_PREFIX, LearnedModel, model_for, training_samples
 from bot.core.models import Entry, KnowledgeBase, OffTopic
 from bot.core.normalize import Normalizer, unique
 
@@ -53,9 +55,12 @@ class Weights:
     # Blend of the three signals; sums to 1. The phrasing overlap carries most of the
     # evidence; coverage protects against off-topic questions; fuzzy similarity helps
     # with word order and typos the correction missed.
-    phrase: float = 0.40
+    phrase: float = 0.10
     cover: float = 0.30
     fuzzy: float = 0.30
+    # The learned ranker (bot/core/learned.py), as ``learned_signal`` of its margin; 0
+    # switches it off (no model is trained or loaded then).
+    learned: float = 0.30
     # How much the query side counts in the phrasing overlap (the rest is the phrasing
     # side): a short question fully inside a long phrasing is still a good match.
     query_side: float = 0.6
@@ -70,15 +75,19 @@ class Weights:
     # this many times the rarest known word: one such word sinks every entry.
     offtopic_factor: float = 2.0
     # Below this score there is no relevant entry at all.
-    min_score: float = 0.50
+    min_score: float = 0.40
     # At or above this score, with the margin below, the top entry is answered.
-    answer_score: float = 0.50
+    answer_score: float = 0.55
     # The top entry must lead the runner-up by this much to be answered alone.
     margin: float = 0.06
     # An out-of-scope topic (knowledge/luar-cakupan.yaml) declines the question when its
     # score reaches the top entry's plus this: at -0.10 a topic that trails the best entry
     # by less than 0.10 still declines (declining is the safe side of a close call).
-    offtopic_lead: float = -0.10
+    offtopic_lead: float = -0.20
+    # A message of several sentences is scored as this share of its question part (the
+    # last asking sentence, see ``Matcher.focus_tokens``) and the rest of the whole text:
+    # the story is context, the question says what is asked.
+    question_part: float = 0.3
     # Suggestions within this distance of the top score are offered when ambiguous.
     suggest_window: float = 0.15
     max_suggestions: int = 3
@@ -103,6 +112,7 @@ class Candidate:
     cover: float
     fuzzy: float
     best_question: str
+    learned: float = 0.0  # the learned ranker's signal in [0, 1] (see learned_signal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +165,7 @@ class _Scored:
     cover: float
     fuzzy: float
     best_text: str
+    learned: float = 0.0
 
 
 class Matcher:
@@ -265,6 +276,17 @@ class Matcher:
             w for w in self._known_words if len(w) >= weights.typo_min_len - 1
         )
         self._corrections: dict[str, str] = {}
+        self._topic_index = {
+            f"{TOPIC_PREFIX}{it.topic.id}": i
+            for i, it in enumerate(self._entries)
+            if it.topic is not None
+        }
+        self._entry_index = {
+            it.entry.id: i for i, it in enumerate(self._entries) if it.entry is not None
+        }
+        self.learned: LearnedModel | None = None
+        if weights.learned > 0:
+            self.learned = model_for(training_samples(kb, norm.tokens))
 
     # -- public API -----------------------------------------------------------------
 
@@ -300,10 +322,11 @@ class Matcher:
         about = self._subject_topic(question, tokens)
         if about is not None:
             return MatchResult("no_match", question, tokens, (), about)
-        whole, ranked = self._match_tokens(question, tokens)
+        sentences = split_sentences(question)
+        focus = self.focus_tokens(sentences)
+        whole, ranked = self._match_tokens(question, tokens, focus)
         if whole.status == "answered" or whole.offtopic is not None:
             return whole
-        sentences = split_sentences(question)
         if len(sentences) < 2:
             return whole
         agree = {c.entry.id for c in ranked[:2]}
@@ -318,11 +341,55 @@ class Matcher:
                 best = part
         return replace(best, tokens=tokens) if best else whole
 
+    def focus_tokens(self, sentences: Sequence[str]) -> tuple[str, ...] | None:
+        """The tokens of the question part of a message of several sentences, or None.
+
+        The question part is the last sentence that asks ("?"), else the last sentence;
+        with the sentence before it when it is only a few words ("Boleh gak?").
+        """
+        if len(sentences) < 2:
+            return None
+        asking = [i for i, x in enumerate(sentences) if "?" in x]
+        last = asking[-1] if asking else len(sentences) - 1
+        tokens = self.tokens(sentences[last])
+        if len(tokens) < _SHORT_QUESTION and last > 0:
+            tokens = self.tokens(f"{sentences[last - 1]} {sentences[last]}")
+        return tokens or None
+
+    def score_text(self, question: str) -> tuple[tuple[str, ...], list[Candidate]]:
+        """The question's tokens and every entry's candidate, best first, scored as
+        ``match`` scores them (the question part of a story weighed in); no decision."""
+        tokens = self.tokens(question)
+        return tokens, self._candidates(
+            self._scored(tokens, self.focus_tokens(split_sentences(question)))
+        )
+
+    def score_of(self, entry_id: str, question: str) -> float:
+        """The combined score of one entry for a question (0 when it shares nothing)."""
+        _, ranked = self.score_text(question)
+        return next((c.score for c in ranked if c.entry.id == entry_id), 0.0)
+
+    def _scored(self, tokens: tuple[str, ...], focus: tuple[str, ...] | None) -> list[_Scored]:
+        """``_score(tokens)``, blended with the scores of the question part when given."""
+        whole = self._score(tokens)
+        alpha = self.weights.question_part
+        if not focus or alpha <= 0 or focus == tokens:
+            return whole
+        part = {id(s.item): s for s in self._score(focus)}
+        out = []
+        for s in whole:
+            q = part.pop(id(s.item), None)
+            score = (1 - alpha) * s.score + alpha * (q.score if q else 0.0)
+            out.append(replace(s, score=score))
+        out.extend(replace(q, score=alpha * q.score) for q in part.values())
+        return out
+
     def _match_tokens(
-        self, question: str, tokens: tuple[str, ...]
+        self, question: str, tokens: tuple[str, ...], focus: tuple[str, ...] | None = None
     ) -> tuple[MatchResult, list[Candidate]]:
-        """The outcome for these tokens, with the ranked entries it was decided on."""
-        scored = self._score(tokens)
+        """The outcome for these tokens (and question part), with the ranked entries it
+        was decided on."""
+        scored = self._scored(tokens, focus)
         ranked = self._candidates(scored)
         best_topic = max(
             (s for s in scored if s.item.topic is not None),
@@ -468,9 +535,11 @@ class Matcher:
         """All entries with a positive score for these (normalised) tokens, best first."""
         return self._candidates(self._score(tokens))
 
-    def signals(self, tokens: tuple[str, ...]) -> list[tuple[str, bool, float, float, float]]:
-        """(id, is out-of-scope topic, phrase, cover, fuzzy) of every scored document: the
-        raw material scripts/tune.py blends under other weights."""
+    def signals(
+        self, tokens: tuple[str, ...]
+    ) -> list[tuple[str, bool, float, float, float, float]]:
+        """(id, is out-of-scope topic, phrase, cover, fuzzy, learned) of every scored
+        document: the raw material scripts/tune.py blends under other weights."""
         return [
             (
                 s.item.entry.id if s.item.entry else s.item.topic.id if s.item.topic else "",
@@ -478,13 +547,14 @@ class Matcher:
                 s.phrase,
                 s.cover,
                 s.fuzzy,
+                s.learned,
             )
             for s in self._score(tokens)
         ]
 
     def _candidates(self, scored: list[_Scored]) -> list[Candidate]:
         out = [
-            Candidate(s.item.entry, s.score, s.phrase, s.cover, s.fuzzy, s.best_text)
+            Candidate(s.item.entry, s.score, s.phrase, s.cover, s.fuzzy, s.best_text, s.learned)
             for s in scored
             if s.item.entry is not None
         ]
@@ -523,18 +593,35 @@ class Matcher:
             owner = self._phrasing_owner[index]
             if overlap > best.get(owner, (0.0, -1))[0]:
                 best[owner] = (overlap, index)
+        learned = self._learned_signals(tokens)
         out: list[_Scored] = []
         for i, item in enumerate(self._entries):
             known = query_set & item.vocabulary
-            if not known or query_set & item.unless:
+            signal = learned.get(i, 0.0)
+            if (not known and signal <= 0.0) or query_set & item.unless:
                 continue
             cover = sum(weight[t] for t in known) / query_weight
             best_phrase, best_index = best.get(i, (0.0, item.phrasings[0].index))
             best_text = self._phrasing_original[best_index]
             first, last = item.phrasings[0].index, item.phrasings[-1].index
             best_fuzzy = max(fuzzy[first : last + 1], default=0.0) / 100
-            score = w.phrase * best_phrase + w.cover * cover + w.fuzzy * best_fuzzy
-            out.append(_Scored(item, score, best_phrase, cover, best_fuzzy, best_text))
+            score = (
+                w.phrase * best_phrase + w.cover * cover + w.fuzzy * best_fuzzy + w.learned * signal
+            )
+            out.append(_Scored(item, score, best_phrase, cover, best_fuzzy, best_text, signal))
+        return out
+
+    def _learned_signals(self, tokens: Sequence[str]) -> dict[int, float]:
+        """The learned ranker's signal per document index (entries and topics)."""
+        if self.learned is None or not tokens:
+            return {}
+        out: dict[int, float] = {}
+        for label, margin in self.learned.scores(tokens).items():
+            index = self._topic_index.get(label)
+            if index is None:
+                index = self._entry_index.get(label)
+            if index is not None:
+                out[index] = learned_signal(margin)
         return out
 
 
@@ -544,6 +631,12 @@ _SENTENCE_END: Final = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 def split_sentences(text: str) -> list[str]:
     """The sentences of a message: split after '.', '!', '?' or a line break."""
     return [part for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+
+
+def learned_signal(margin: float) -> float:
+    """An SVM margin as a signal in [0, 1]: -1 (clearly not this class) and below give 0,
+    +1 (clearly this class) and above give 1."""
+    return min(1.0, max(0.0, 0.5 + margin / 2))
 
 
 def decide(top: float, runner_up: float, offtopic: float, w: Weights) -> Status:
@@ -593,6 +686,9 @@ _LEADING: Final = frozenset(
         "nanya",
     ]
 )
+
+# A question sentence with fewer tokens than this is read with the sentence before it.
+_SHORT_QUESTION: Final = 3
 
 # Prefix of the marker token for an off-topic phrase (cannot come out of normalisation).
 _OFFTOPIC_MARK: Final = "~"
