@@ -1,18 +1,23 @@
-"""Choose the matcher's weights and thresholds by grid search on the tuning sets.
+"""Fit the matcher's decision models and choose its weights and thresholds on tuning sets.
 
 Usage: python scripts/tune.py ../shared/eval/dev.yaml tests/data/tuning.yaml \\
-           tests/data/tuning2.yaml tests/data/tuning3.yaml [more tuning files]
+           tests/data/tuning2.yaml tests/data/tuning3.yaml ../sets/tuning/questions.yaml
 
 Tunes on the given files only (``--check FILE`` prints the chosen configuration's figures on
-another file; never pass a held-out test set while choosing). The objective: the most
-correct answers plus a third of a point for each question whose right entry is among the
-suggestions (a wrong suggestion costs a tap, a missing one a dead end), subject to at most
-MAX_WRONG wrong answers and at least MIN_REJECTION of out-of-scope questions declined on the
-tuning files, and MIN_FIRST_TOP1 top-1 on the first file. Among equals, fewer wrong
-answers, then more rejections, win.
+another file; never pass a held-out test set while choosing). For each blend of the four
+signals in BLENDS: the decision inputs of every question are collected (as
+``Matcher.match`` computes them), the answer and scope models are fitted on them (logistic
+regression; an out-of-scope question weighs OOS_WEIGHT), and the thresholds are searched.
+The objective: the most correct answers plus SUGGESTION_CREDIT for each question whose
+right entry is among the suggestions (a wrong suggestion costs a tap, a missing one is a
+dead end), subject to at most MAX_WRONG wrong answers overall and MAX_FILE_WRONG in any
+new file, at least MIN_REJECTION of out-of-scope questions declined, MIN_FIRST_TOP1 top-1
+on the first file, and the FLOORS of the older sets. Each file's figures are also printed
+with the models fitted without that file: an honest estimate for unseen questions.
 
-Decisions are made exactly as ``Matcher.match`` makes them, through ``decide`` and the same
-sentence rule; only the one-word rule (``Matcher._names``) is not modelled.
+Decisions are made exactly as ``Matcher.match`` makes them (``decide_with``, the question
+part and the sentence rule, after small talk and the subject rule); only the one-word rule
+(``Matcher._names``) is not modelled.
 """
 
 from __future__ import annotations
