@@ -136,3 +136,17 @@ def test_candidates_carry_the_learned_signal(engine: Engine) -> None:
     ranked = engine.matcher.rank(engine.matcher.tokens("asn ganti foto profil pakai twibbon"))
     assert ranked[0].entry.id == "foto-profil-twibbon"
     assert 0.0 < ranked[0].learned <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [("twibbon", "foto-profil-twibbon"), ("baliho caleg", "alat-peraga-kampanye")],
+)
+def test_inline_search_finds_by_keyword(engine: Engine, query: str, first: str) -> None:
+    found = engine.matcher.search(query)
+    assert found and found[0].entry.id == first
+    assert all(c.cover > 0 for c in found)  # every result shares a word with the query
+
+
+def test_inline_search_without_a_known_word_finds_nothing(engine: Engine) -> None:
+    assert engine.matcher.search("zzqx wkwk") == []

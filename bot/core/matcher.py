@@ -543,7 +543,8 @@ class Matcher:
     def search(self, question: str, limit: int = 10) -> list[Candidate]:
         """The best entries for a keyword search (inline mode): no thresholds but a floor."""
         ranked = self.rank(self.tokens(question))
-        return [c for c in ranked if c.score >= self.weights.min_score / 2][:limit]
+        # Only entries that share a word with the query: a keyword search, not a guess.
+        return [c for c in ranked if c.cover > 0 and c.score >= self.weights.min_score / 2][:limit]
 
     def _rescue(self, word: str, stem: str) -> str:
         """Informal morphology the stemmer does not know: "-in" for "-kan", and affixes
