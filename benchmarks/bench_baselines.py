@@ -46,6 +46,8 @@ SETS = [
     ROOT / "tests" / "data" / "tuning3.yaml",
     ROOT / "tests" / "data" / "questions.yaml",
     ROOT / "tests" / "data" / "questions2.yaml",
+    # the blind real-style tuning set, beside the repository (skipped when missing)
+    ROOT.parent / "sets" / "tuning" / "questions.yaml",
 ]
 
 # (status, ids best first): status "answered", "ambiguous" (ids offered) or "no_match".
