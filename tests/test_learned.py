@@ -160,3 +160,13 @@ def test_switched_off_the_matcher_has_no_model(small_kb: KnowledgeBase) -> None:
     matcher = Matcher(small_kb, weights=replace(DEFAULT_WEIGHTS, learned=0.0))
     assert matcher.learned is None
     assert all(c.learned == 0.0 for c in matcher.rank(matcher.tokens("asn ikut kampanye")))
+
+
+def test_one_entry_and_no_topic_needs_no_model(small_kb: KnowledgeBase) -> None:
+    one = replace(small_kb, entries=small_kb.entries[:1], offtopics=())
+    matcher = Matcher(one)
+    assert matcher.learned is None  # a single class: nothing to learn
+    entry = one.entries[0]
+    result = matcher.match(entry.canonical_question)
+    assert result.candidates and result.candidates[0].entry.id == entry.id
+    assert result.candidates[0].learned == 0.0
