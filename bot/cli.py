@@ -121,7 +121,9 @@ def _add_bot_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _enable_stem_cache() -> None:
-    """Start from the stems saved by an earlier run (see bot/stemcache.py)."""
+    """Start from the stems and the learned model saved by an earlier run (see
+    bot/stemcache.py and bot/modelcache.py)."""
+    from bot import modelcache
     from bot.settings import Settings, SettingsError
 
     try:
@@ -129,6 +131,7 @@ def _enable_stem_cache() -> None:
     except SettingsError:
         return  # the command reports the bad variable itself
     stemcache.enable(stemcache.cache_path(folder))
+    modelcache.enable(folder)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -375,9 +378,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     kb = result.kb
+    # Train (or find in the cache) the learned ranker now, as the bot will at start.
+    from bot.core.learned import model_for, training_samples
+    from bot.core.normalize import Normalizer
+
+    model = model_for(training_samples(kb, Normalizer(kb.lexicon).tokens))
+    learned = (
+        f", learned ranker: {len(model.classes)} classes, {len(model.vocabulary)} features"
+        if model is not None
+        else ""
+    )
     print(
         f"OK {folder}: {len(kb.entries)} entries, {kb.phrasing_count} phrasings, "
         f"{len(kb.categories)} categories, {len(kb.offtopics)} out-of-scope topics, "
-        f"{len(result.warnings)} warning(s)"
+        f"{len(result.warnings)} warning(s){learned}"
     )
     return EXIT_OK

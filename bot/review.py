@@ -519,6 +519,9 @@ def _make_cluster(matcher: Matcher, leader: _Group, parts: list[_Group]) -> Clus
             seen.add(_fold(text))
             examples.append(text)
     ranked, topic = matcher.rank_with_topic(leader.tokens)
+    # The nearest entry shares a word with the cluster (the learned ranker alone may give
+    # every entry a little score; that is no sign of a near entry).
+    ranked = [c for c in ranked if c.cover > 0]
     first = min(g.first for g in parts if g.first is not None)
     last = max(g.last for g in parts if g.last is not None)
     return Cluster(

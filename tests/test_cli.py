@@ -136,6 +136,8 @@ def test_validate_ok_summary(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "validate", str(SMALL_KB))
     assert code == EXIT_OK
     assert "3 entries, 21 phrasings, 2 categories, 2 out-of-scope topics" in out
+    # validate trains the learned ranker (or finds it in the cache): 3 entries + 2 topics
+    assert "learned ranker: 5 classes" in out
 
 
 def test_validate_errors_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -164,6 +166,7 @@ def test_eval_prints_figures(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     assert code == EXIT_OK
     assert "questions: 4 (3 in scope, 1 out of scope)" in out
     assert "top-1 accuracy: 66.7% (2/3)" in out
+    assert "right answer or right suggestion: " in out and "dead ends" in out
     assert "out-of-scope rejected: 100.0% (1/1" in out
     assert "wrong " in out and "'asn boleh nyoblos?'" in out  # the failure is listed
 

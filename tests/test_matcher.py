@@ -7,7 +7,17 @@ from dataclasses import replace
 import pytest
 
 from bot.core.engine import Engine
-from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, Weights, decide, split_sentences
+from bot.core.matcher import (
+    DECISION_FEATURES,
+    DEFAULT_WEIGHTS,
+    DecisionInputs,
+    Matcher,
+    Weights,
+    decide,
+    decide_with,
+    probability,
+    split_sentences,
+)
 from bot.core.models import KnowledgeBase
 
 # Written for this file: none of these is a phrasing of the knowledge base or an eval item.
@@ -218,8 +228,11 @@ def test_rare_words_weigh_more(engine: Engine) -> None:
     ("weights", "status"),
     [
         (replace(DEFAULT_WEIGHTS, min_score=1.5, answer_score=1.6), "no_match"),
-        (replace(DEFAULT_WEIGHTS, min_score=0.0, answer_score=1.5), "ambiguous"),
-        (replace(DEFAULT_WEIGHTS, min_score=0.0, answer_score=0.0, margin=0.0), "answered"),
+        (replace(DEFAULT_WEIGHTS, min_score=0.0, answer_score=1.5, suggest_p=0.0), "ambiguous"),
+        (
+            replace(DEFAULT_WEIGHTS, min_score=0.0, answer_score=0.0, margin=0.0, answer_p=0.0),
+            "answered",
+        ),
     ],
     ids=["floor", "answer-bar", "always"],
 )
@@ -228,7 +241,9 @@ def test_thresholds_decide_status(kb: KnowledgeBase, weights: Weights, status: s
 
 
 def test_ambiguous_offers_at_most_three(kb: KnowledgeBase) -> None:
-    unsure = Matcher(kb, weights=replace(DEFAULT_WEIGHTS, answer_score=1.5, suggest_window=1))
+    unsure = Matcher(
+        kb, weights=replace(DEFAULT_WEIGHTS, answer_score=1.5, suggest_window=1, suggest_p=0.0)
+    )
     result = unsure.match("asn boleh calon")
     assert result.status == "ambiguous"
     assert 1 <= len(result.candidates) <= 3
@@ -237,7 +252,7 @@ def test_ambiguous_offers_at_most_three(kb: KnowledgeBase) -> None:
 
 
 def test_margin_blocks_close_calls(kb: KnowledgeBase) -> None:
-    strict = Matcher(kb, weights=replace(DEFAULT_WEIGHTS, margin=1.0))
+    strict = Matcher(kb, weights=replace(DEFAULT_WEIGHTS, margin=1.0, suggest_p=0.0))
     assert strict.match("pns pasang baliho caleg").status == "ambiguous"
 
 
@@ -282,6 +297,66 @@ def test_offtopic_word_sinks_every_entry(engine: Engine) -> None:
 def test_decide(top: float, runner_up: float, offtopic: float, status: str) -> None:
     w = replace(DEFAULT_WEIGHTS, min_score=0.5, answer_score=0.55, margin=0.04, offtopic_lead=0.0)
     assert decide(top, runner_up, offtopic, w) == status
+
+
+def _inputs(top: float, runner_up: float, offtopic: float) -> DecisionInputs:
+    features = tuple(float(i == len(DECISION_FEATURES) - 1) for i in range(len(DECISION_FEATURES)))
+    return DecisionInputs(features, top, runner_up, offtopic, (("x", top),))
+
+
+# Models that only hold a bias: the probability is sigmoid(bias) whatever the features.
+SURE, UNSURE = (
+    (0.0,) * (len(DECISION_FEATURES) - 1) + (5.0,),
+    (0.0,) * (len(DECISION_FEATURES) - 1) + (-5.0,),
+)
+
+
+@pytest.mark.parametrize(
+    ("answer_model", "scope_model", "top", "offtopic", "status"),
+    [
+        (SURE, SURE, 0.8, 0.0, "answered"),
+        (UNSURE, SURE, 0.8, 0.0, "ambiguous"),  # not sure enough to answer: suggestions
+        (UNSURE, UNSURE, 0.8, 0.0, "no_match"),  # not even plausible: the plain reply
+        (SURE, SURE, 0.1, 0.0, "no_match"),  # below the floor: no signal
+        (SURE, SURE, 0.8, 0.85, "no_match"),  # a declining out-of-scope topic
+        (SURE, SURE, 0.6, 0.0, "ambiguous"),  # under the answer bar
+    ],
+)
+def test_decide_with_models(
+    answer_model: tuple[float, ...],
+    scope_model: tuple[float, ...],
+    top: float,
+    offtopic: float,
+    status: str,
+) -> None:
+    w = replace(
+        DEFAULT_WEIGHTS,
+        answer_model=answer_model,
+        scope_model=scope_model,
+        min_score=0.2,
+        answer_score=0.7,
+        margin=0.05,
+        answer_p=0.7,
+        suggest_p=0.5,
+        topic_floor=0.3,
+        offtopic_lead=0.0,
+    )
+    assert decide_with(_inputs(top, 0.5, offtopic), w) == status
+
+
+def test_decide_with_without_models_is_decide() -> None:
+    w = replace(DEFAULT_WEIGHTS, answer_model=(), scope_model=())
+    for top, runner_up, offtopic in [(0.9, 0.5, 0.0), (0.6, 0.58, 0.0), (0.1, 0.0, 0.0)]:
+        assert decide_with(_inputs(top, runner_up, offtopic), w) == decide(
+            top, runner_up, offtopic, w
+        )
+    assert decide_with(DecisionInputs((), 0.9, 0.0, 0.0, ()), w) == "no_match"
+
+
+def test_probability() -> None:
+    assert probability((0.0, 1.0), (5.0, 0.0)) == 0.5
+    assert probability((1.0,), (1000.0,)) == pytest.approx(1.0)
+    assert probability((1.0,), (-1000.0,)) == pytest.approx(0.0)
 
 
 def test_offtopic_lead_lets_a_topic_trail(small_kb: KnowledgeBase) -> None:
@@ -351,16 +426,19 @@ STORIES = [
 
 
 @pytest.mark.parametrize(("story", "entry_id"), STORIES)
-def test_the_question_sentence_of_a_story_decides(
-    engine: Engine, story: str, entry_id: str
-) -> None:
+def test_the_question_part_of_a_story_decides(engine: Engine, story: str, entry_id: str) -> None:
     matcher = engine.matcher
-    whole, _ = matcher._match_tokens(story, matcher.tokens(story))
-    assert whole.status != "answered"  # the story as one text is inconclusive...
-    result = matcher.match(story)  # ...its question sentence is not
-    assert result.status == "answered" and result.entry is not None
-    assert result.entry.id == entry_id
-    assert result.tokens == matcher.tokens(story)
+    tokens = matcher.tokens(story)
+    focus = matcher.focus_tokens(split_sentences(story))
+    assert focus is not None and set(focus) < set(tokens)
+    result = matcher.match(story)
+    assert result.status != "no_match"  # answered, or offered first among the suggestions
+    assert result.candidates[0].entry.id == entry_id
+    assert result.tokens == tokens
+    # The question part weighs in: without it the right entry scores lower.
+    plain = Matcher(engine.kb, weights=replace(DEFAULT_WEIGHTS, question_part=0.0))
+    _, ranked = plain.score_text(story)
+    assert result.score > next(c.score for c in ranked if c.entry.id == entry_id)
 
 
 def test_a_sentence_must_agree_with_the_whole_story(engine: Engine) -> None:

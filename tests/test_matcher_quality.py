@@ -5,9 +5,11 @@ and are never used to choose weights, thresholds or wording (those come from
 ../shared/eval/dev.yaml and tests/data/tuning*.yaml, see scripts/tune.py and
 tests/data/README.md).
 
-The product targets for unseen questions are TARGET_*: at least 90% top-1, at most 3% wrong
-answers, at least 90% of out-of-scope questions rejected. Where a set does not reach a
-target yet, its gate is the level reached (a floor against regressions), marked below.
+The product targets for unseen questions are TARGET_* (issue 8): at least 90% top-1, at
+most 2% wrong answers, at least 97% of in-scope questions answered right or offered the
+right entry among the suggestions, at least 93% of out-of-scope questions declined. Both
+sets reach every target; where a set does not, its gate is the level reached (a floor
+against regressions), marked below.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ from bot.evalset import is_conversation_set, load_cases, load_conversations
 
 DATA = Path(__file__).resolve().parent / "data"
 TARGET_TOP1 = 0.90
-TARGET_WRONG = 0.03
-TARGET_REJECTION = 0.90
+TARGET_WRONG = 0.02
+TARGET_RIGHT_OR_SUGGESTED = 0.97
+TARGET_REJECTION = 0.93
 
-# (set, minimum top-1, maximum wrong, minimum rejection)
+# (set, minimum top-1, maximum wrong, minimum right-or-suggested, minimum rejection)
+# Reached: questions.yaml 93.2% / 0.7% / 98.2% / 98.4%; questions2.yaml 91.1% / 0.3% /
+# 98.1% / 97.2%.
 GATES = [
-    ("questions.yaml", TARGET_TOP1, TARGET_WRONG, TARGET_REJECTION),
-    ("questions2.yaml", 0.875, TARGET_WRONG, TARGET_REJECTION),  # top-1: 88.0%, target not met
+    ("questions.yaml", TARGET_TOP1, TARGET_WRONG, TARGET_RIGHT_OR_SUGGESTED, TARGET_REJECTION),
+    ("questions2.yaml", TARGET_TOP1, TARGET_WRONG, TARGET_RIGHT_OR_SUGGESTED, TARGET_REJECTION),
 ]
 
 
@@ -56,11 +61,22 @@ def _failures(report: Report, kinds: set[str]) -> str:
     )
 
 
-@pytest.mark.parametrize(("name", "min_top1", "max_wrong", "min_rejection"), GATES)
+@pytest.mark.parametrize(
+    ("name", "min_top1", "max_wrong", "min_right_or_suggested", "min_rejection"), GATES
+)
 def test_held_out_quality(
-    reports: dict[str, Report], name: str, min_top1: float, max_wrong: float, min_rejection: float
+    reports: dict[str, Report],
+    name: str,
+    min_top1: float,
+    max_wrong: float,
+    min_right_or_suggested: float,
+    min_rejection: float,
 ) -> None:
     report = reports[name]
+    assert report.right_or_suggested >= min_right_or_suggested, (
+        f"{name}: right or suggested {report.right_or_suggested:.1%}\n"
+        + _failures(report, {"missed", "wrong"})
+    )
     assert report.top1 >= min_top1, f"{name}: top-1 {report.top1:.1%}\n" + _failures(
         report, {"missed", "wrong"}
     )

@@ -97,7 +97,8 @@ def test_ambiguous_reply_lists_suggestions(small_kb: KnowledgeBase) -> None:
     reply = render_ambiguous(MatchResult("ambiguous", "asn boleh", ("asn",), candidates))
     assert reply.text == (
         "Maksud Anda:\n1. Apakah ASN boleh ikut kampanye?\n"
-        "2. Apakah ASN boleh like postingan calon di media sosial?"
+        "2. Apakah ASN boleh like postingan calon di media sosial?\n\n"
+        "Bukan yang Anda maksud? Lihat semua topik: /topik"
     )
     assert [(b.kind, b.entry_id) for b in reply.flat_buttons()] == [
         ("suggestion", "ikut-kampanye"),
@@ -138,13 +139,32 @@ def test_split_keeps_every_character() -> None:
     assert re.sub(r"\s", "", "".join(chunks)) == re.sub(r"\s", "", text)
 
 
-def test_bounded_question_never_cuts_a_word() -> None:
+@pytest.mark.parametrize(
+    ("text", "limit", "kept"),
+    [
+        ("abc def", 5, "def"),  # one sentence: its end (the question) is kept
+        ("abc def", 4, "def"),
+        ("abc", 5, "abc"),
+        ("x" * 10, 4, "xxxx"),  # one huge word: cut anyway
+        # the first sentence and the last ones that fit; the middle of the story goes
+        ("Saya guru. Cerita panjang sekali. Boleh gak?", 25, "Saya guru. Boleh gak?"),
+        ("Saya guru. Cerita. Boleh gak?", 100, "Saya guru. Cerita. Boleh gak?"),
+    ],
+)
+def test_bounded_question_never_cuts_a_word(text: str, limit: int, kept: str) -> None:
     from bot.core.engine import bounded
 
-    assert bounded("abc def", limit=5) == "abc"
-    assert bounded("abc def", limit=4) == "abc"
-    assert bounded("abc", limit=5) == "abc"
-    assert bounded("x" * 10, limit=4) == "xxxx"  # one huge word: cut anyway
+    assert bounded(text, limit=limit) == kept
+
+
+def test_bounded_keeps_the_question_at_the_end_of_an_essay() -> None:
+    from bot.core.engine import MAX_QUESTION_CHARS, bounded
+
+    story = "Assalamualaikum pak, izin bertanya. " + "Kemarin ada acara di kampung. " * 100
+    text = bounded(story + "Apakah PNS boleh ikut kampanye caleg?")
+    assert len(text) <= MAX_QUESTION_CHARS
+    assert text.startswith("Assalamualaikum pak, izin bertanya.")
+    assert text.endswith("Apakah PNS boleh ikut kampanye caleg?")
 
 
 def test_offtopic_reply_names_the_topic_and_where_to_ask(small_engine: Engine) -> None:

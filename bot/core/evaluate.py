@@ -71,6 +71,20 @@ class Report:
         return _share(self.count("clarified"), self.in_scope)
 
     @property
+    def right_or_suggested(self) -> float:
+        """Share of in-scope questions answered with an expected id or offered it among the
+        suggestions: the user reaches the right answer in at most one tap."""
+        return _share(self.count("correct") + self.count("clarified"), self.in_scope)
+
+    @property
+    def dead_end_rate(self) -> float:
+        """Share of in-scope questions that got neither an answer nor any suggestion."""
+        return _share(
+            sum(1 for o in self.outcomes if o.case.expect and o.result.status == "no_match"),
+            self.in_scope,
+        )
+
+    @property
     def missed_rate(self) -> float:
         """Share of in-scope questions with no match or suggestions that miss the id."""
         return _share(self.count("missed"), self.in_scope)
@@ -105,6 +119,8 @@ class Report:
             f"questions: {n} ({ins} in scope, {oos} out of scope)",
             f"top-1 accuracy: {self.top1:.1%} ({self.count('correct')}/{ins})   "
             f"recall@3: {self.recall3:.1%}",
+            f"right answer or right suggestion: {self.right_or_suggested:.1%}   "
+            f"dead ends (in scope, no answer and no suggestion): {self.dead_end_rate:.1%}",
             f"wrong answers: {self.wrong_rate:.1%} "
             f"({self.count('wrong')} in scope, {self.count('false_answer')} out of scope)   "
             f"clarifications: {self.clarified_rate:.1%} ({self.count('clarified')})   "

@@ -24,12 +24,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.core.learned import TOPIC_PREFIX, LearnedModel, model_for, training_samples
 from bot.core.models import Entry, KnowledgeBase, OffTopic
 from bot.core.normalize import Normalizer, unique
 
@@ -40,22 +43,28 @@ Status = Literal["answered", "ambiguous", "no_match"]
 class Weights:
     """Every tunable number of the matcher, in one place.
 
-    The values were chosen by grid search (``scripts/tune.py``) on ../shared/eval/dev.yaml
-    and tests/data/tuning.yaml, tuning2.yaml and tuning3.yaml (1,347 questions, 424 out of
-    scope): the most correct answers with at most 2.5% wrong answers, at least 94% of
-    out-of-scope questions rejected, and at least 94% top-1 on dev.yaml (without that last
-    condition the search lowers the thresholds and lets the out-of-scope topics decline
-    short in-scope questions). Neighbouring values give the same figures within half a
-    point. They are then checked, unchanged, on the held-out tests/data/questions.yaml and
-    questions2.yaml (``tests/test_matcher_quality.py``).
+    The values were chosen by ``scripts/tune.py`` on ../shared/eval/dev.yaml,
+    tests/data/tuning.yaml, tuning2.yaml, tuning3.yaml and the blind real-style tuning set
+    tests/data/real_tuning.yaml (1,842 questions, 509 out of scope), with the lexicon's
+    regional and English readings: the decision models
+    are logistic regressions fitted on those questions (an out-of-scope question weighs 3),
+    the blend and thresholds a grid search for the most correct answers plus a third of
+    the right suggestions, with at most 2% wrong answers overall and 2.5% in any new set,
+    at least 94% of out-of-scope questions declined, and each older set within one point
+    of its earlier top-1 and with no more wrong answers than before. They are then checked,
+    unchanged, on the held-out tests/data/questions.yaml and questions2.yaml
+    (``tests/test_matcher_quality.py``).
     """
 
     # Blend of the three signals; sums to 1. The phrasing overlap carries most of the
     # evidence; coverage protects against off-topic questions; fuzzy similarity helps
     # with word order and typos the correction missed.
-    phrase: float = 0.40
-    cover: float = 0.30
-    fuzzy: float = 0.30
+    phrase: float = 0.10
+    cover: float = 0.20
+    fuzzy: float = 0.20
+    # The learned ranker (bot/core/learned.py), as ``learned_signal`` of its margin; 0
+    # switches it off (no model is trained or loaded then).
+    learned: float = 0.50
     # How much the query side counts in the phrasing overlap (the rest is the phrasing
     # side): a short question fully inside a long phrasing is still a good match.
     query_side: float = 0.6
@@ -69,16 +78,41 @@ class Weights:
     # A word of the lexicon's off-topic list (gaji, formasi, ...) that no entry uses weighs
     # this many times the rarest known word: one such word sinks every entry.
     offtopic_factor: float = 2.0
-    # Below this score there is no relevant entry at all.
-    min_score: float = 0.50
-    # At or above this score, with the margin below, the top entry is answered.
-    answer_score: float = 0.50
+    # Below this score there is no relevant entry at all (no signal: the plain reply).
+    min_score: float = 0.20
+    # Hard floors of an answer (with the decision models, the answer model decides above
+    # them; the search left them at their lowest).
+    answer_score: float = 0.20
     # The top entry must lead the runner-up by this much to be answered alone.
-    margin: float = 0.06
+    margin: float = 0.0
     # An out-of-scope topic (knowledge/luar-cakupan.yaml) declines the question when its
-    # score reaches the top entry's plus this: at -0.10 a topic that trails the best entry
-    # by less than 0.10 still declines (declining is the safe side of a close call).
-    offtopic_lead: float = -0.10
+    # score reaches the top entry's plus this (and ``topic_floor``): at 0.0 a topic that
+    # ties with the best entry declines (declining is the safe side of a close call).
+    offtopic_lead: float = 0.0
+    # A message of several sentences is scored as this share of its question part (the
+    # last asking sentence, see ``Matcher.focus_tokens``) and the rest of the whole text:
+    # the story is context, the question says what is asked.
+    question_part: float = 0.3
+    # The decision models (logistic, over DECISION_FEATURES; fitted by scripts/tune.py):
+    # the answer model estimates that the top entry is right, the scope model that the
+    # question is in scope with the right entry among the best three. Empty: ``decide``.
+    answer_model: tuple[float, ...] = (
+        -0.0254, 2.0166, -3.4415, 3.416, 0.1443, -3.1556, 2.0294, 0.2956,
+        -0.7779, 1.4989, 2.9499, -0.6093, 1.6945, -0.2357, -6.031,
+    )  # fmt: skip
+    scope_model: tuple[float, ...] = (
+        0.5996, 0.7356, -3.5824, 4.182, 0.9486, -3.6404, 1.2565, -0.2671,
+        -1.0927, 1.3499, 3.4111, -0.6158, 2.0225, -0.7189, -6.0216,
+    )  # fmt: skip
+    answer_p: float = 0.65
+    # The answer model's bar for one sentence of a longer message (the sentence rule:
+    # a sentence answered alone, and agreeing with the whole, answers it). At 1.0 the rule
+    # is off: on the real-style set it added more wrong answers than right ones.
+    sentence_p: float = 1.0
+    suggest_p: float = 0.30
+    # An out-of-scope topic is named in the reply (and stops the sentence rule) only from
+    # this score on, and when it is within ``offtopic_lead`` of the top entry.
+    topic_floor: float = 0.30
     # Suggestions within this distance of the top score are offered when ambiguous.
     suggest_window: float = 0.15
     max_suggestions: int = 3
@@ -103,6 +137,7 @@ class Candidate:
     cover: float
     fuzzy: float
     best_question: str
+    learned: float = 0.0  # the learned ranker's signal in [0, 1] (see learned_signal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +190,7 @@ class _Scored:
     cover: float
     fuzzy: float
     best_text: str
+    learned: float = 0.0
 
 
 class Matcher:
@@ -233,6 +269,8 @@ class Matcher:
                 for token in p.tokens:
                     postings.setdefault(token, []).append(p.index)
         self._postings = {t: tuple(ix) for t, ix in postings.items()}
+        self._postings_array = {t: np.array(ix, dtype=np.intp) for t, ix in postings.items()}
+        self._phrasing_weight_array = np.array(self._phrasing_weight, dtype=np.float64)
         self._unknown_idf = _bm25_idf(n, weights.unknown_df)
         self._unknown_word_idf = _bm25_idf(n, weights.unknown_word_df)
         self._offtopic_idf = weights.offtopic_factor * _bm25_idf(n, 1)
@@ -265,6 +303,17 @@ class Matcher:
             w for w in self._known_words if len(w) >= weights.typo_min_len - 1
         )
         self._corrections: dict[str, str] = {}
+        self._topic_index = {
+            f"{TOPIC_PREFIX}{it.topic.id}": i
+            for i, it in enumerate(self._entries)
+            if it.topic is not None
+        }
+        self._entry_index = {
+            it.entry.id: i for i, it in enumerate(self._entries) if it.entry is not None
+        }
+        self.learned: LearnedModel | None = None
+        if weights.learned > 0:
+            self.learned = model_for(training_samples(kb, norm.tokens))
 
     # -- public API -----------------------------------------------------------------
 
@@ -300,16 +349,17 @@ class Matcher:
         about = self._subject_topic(question, tokens)
         if about is not None:
             return MatchResult("no_match", question, tokens, (), about)
-        whole, ranked = self._match_tokens(question, tokens)
+        sentences = split_sentences(question)
+        focus = self.focus_tokens(sentences)
+        whole, ranked = self._match_tokens(question, tokens, focus)
         if whole.status == "answered" or whole.offtopic is not None:
             return whole
-        sentences = split_sentences(question)
         if len(sentences) < 2:
             return whole
         agree = {c.entry.id for c in ranked[:2]}
         best: MatchResult | None = None
         for sentence in sentences:
-            part, _ = self._match_tokens(question, self.tokens(sentence))
+            part, _ = self._match_tokens(question, self.tokens(sentence), sentence=True)
             if (
                 part.entry is not None
                 and part.entry.id in agree
@@ -318,38 +368,145 @@ class Matcher:
                 best = part
         return replace(best, tokens=tokens) if best else whole
 
+    def focus_tokens(self, sentences: Sequence[str]) -> tuple[str, ...] | None:
+        """The tokens of the question part of a message of several sentences, or None.
+
+        The question part is the last sentence that asks ("?"), else the last sentence;
+        with the sentence before it when it is only a few words ("Boleh gak?").
+        """
+        if len(sentences) < 2:
+            return None
+        asking = [i for i, x in enumerate(sentences) if "?" in x]
+        last = asking[-1] if asking else len(sentences) - 1
+        tokens = self.tokens(sentences[last])
+        if len(tokens) < _SHORT_QUESTION and last > 0:
+            tokens = self.tokens(f"{sentences[last - 1]} {sentences[last]}")
+        return tokens or None
+
+    def score_text(self, question: str) -> tuple[tuple[str, ...], list[Candidate]]:
+        """The question's tokens and every entry's candidate, best first, scored as
+        ``match`` scores them (the question part of a story weighed in); no decision."""
+        tokens = self.tokens(question)
+        return tokens, self._candidates(
+            self._scored(tokens, self.focus_tokens(split_sentences(question)))
+        )
+
+    def score_of(self, entry_id: str, question: str) -> float:
+        """The combined score of one entry for a question (0 when it shares nothing)."""
+        _, ranked = self.score_text(question)
+        return next((c.score for c in ranked if c.entry.id == entry_id), 0.0)
+
+    def _scored(self, tokens: tuple[str, ...], focus: tuple[str, ...] | None) -> list[_Scored]:
+        """``_score(tokens)``, blended with the scores of the question part when given."""
+        whole = self._score(tokens)
+        alpha = self.weights.question_part
+        if not focus or alpha <= 0 or focus == tokens:
+            return whole
+        part = {id(s.item): s for s in self._score(focus)}
+        out = []
+        for s in whole:
+            q = part.pop(id(s.item), None)
+            score = (1 - alpha) * s.score + alpha * (q.score if q else 0.0)
+            out.append(replace(s, score=score))
+        out.extend(replace(q, score=alpha * q.score) for q in part.values())
+        return out
+
     def _match_tokens(
-        self, question: str, tokens: tuple[str, ...]
+        self,
+        question: str,
+        tokens: tuple[str, ...],
+        focus: tuple[str, ...] | None = None,
+        *,
+        sentence: bool = False,
     ) -> tuple[MatchResult, list[Candidate]]:
-        """The outcome for these tokens, with the ranked entries it was decided on."""
-        scored = self._score(tokens)
+        """The outcome for these tokens (and question part), with the ranked entries it
+        was decided on; ``sentence``: one sentence of a longer message (``sentence_p``)."""
+        scored = self._scored(tokens, focus)
         ranked = self._candidates(scored)
         best_topic = max(
             (s for s in scored if s.item.topic is not None),
             key=lambda s: (s.score, s.item.topic.id if s.item.topic else ""),
             default=None,
         )
-        offtopic = best_topic.score if best_topic else 0.0
         w = self.weights
-        top = ranked[0].score if ranked else 0.0
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        status = decide(top, runner_up, offtopic, w)
+        inputs = self._decision_inputs(scored, ranked, best_topic, tokens)
+        top, offtopic = inputs.top, inputs.offtopic
+        status = decide_with(inputs, replace(w, answer_p=w.sentence_p) if sentence else w)
         if status == "no_match":
             # Name the out-of-scope topic when it is a real match, for a pointer elsewhere.
             topic = (
                 best_topic.item.topic
-                if best_topic and offtopic >= w.min_score and offtopic >= top + w.offtopic_lead
+                if best_topic and offtopic >= w.topic_floor and offtopic >= top + w.offtopic_lead
                 else None
             )
             return MatchResult("no_match", question, tokens, (), topic), ranked
         if status == "answered" and (len(tokens) > 1 or self._names(ranked[0].entry, tokens[0])):
             return MatchResult("answered", question, tokens, (ranked[0],)), ranked
-        close = [
-            c
-            for c in ranked[: w.max_suggestions]
-            if c.score >= w.min_score and top - c.score <= w.suggest_window
-        ]
+        close = [c for c in ranked[: w.max_suggestions] if top - c.score <= w.suggest_window]
         return MatchResult("ambiguous", question, tokens, tuple(close)), ranked
+
+    def decision_inputs(
+        self, tokens: tuple[str, ...], focus: tuple[str, ...] | None = None
+    ) -> DecisionInputs:
+        """What the answer / suggest / decline decision is made on, for these tokens (and
+        question part): scripts/tune.py fits the decision models on these."""
+        scored = self._scored(tokens, focus)
+        best_topic = max(
+            (s for s in scored if s.item.topic is not None),
+            key=lambda s: (s.score, s.item.topic.id if s.item.topic else ""),
+            default=None,
+        )
+        return self._decision_inputs(scored, self._candidates(scored), best_topic, tokens)
+
+    def _decision_inputs(
+        self,
+        scored: list[_Scored],
+        ranked: list[Candidate],
+        best_topic: _Scored | None,
+        tokens: tuple[str, ...],
+    ) -> DecisionInputs:
+        top = ranked[0] if ranked else None
+        score = top.score if top else 0.0
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        offtopic = best_topic.score if best_topic else 0.0
+        # The learned ranker's own view: its best class, and how far it leads the next.
+        by_learned = sorted(scored, key=lambda s: -s.learned)
+        first = by_learned[0] if by_learned else None
+        learned_gap = (
+            first.learned - (by_learned[1].learned if len(by_learned) > 1 else 0.0)
+            if first
+            else 0.0
+        )
+        # The hand-built signals' own view: their best entry without the learned signal.
+        by_hand = max(
+            (s for s in scored if s.item.entry is not None),
+            key=lambda s: s.score - self.weights.learned * s.learned,
+            default=None,
+        )
+        features = (
+            score,
+            score - runner_up,
+            offtopic,
+            score - offtopic,
+            top.learned if top else 0.0,
+            best_topic.learned if best_topic else 0.0,
+            learned_gap,
+            float(first is not None and top is not None and first.item.entry is top.entry),
+            float(first is not None and first.item.topic is not None),
+            top.phrase if top else 0.0,
+            top.cover if top else 0.0,
+            top.fuzzy if top else 0.0,
+            math.log1p(len(tokens)),
+            float(by_hand is not None and top is not None and by_hand.item.entry is top.entry),
+            1.0,
+        )
+        return DecisionInputs(
+            features,
+            score,
+            runner_up,
+            offtopic,
+            tuple((c.entry.id, c.score) for c in ranked[: self.weights.max_suggestions]),
+        )
 
     def _subject_topic(self, question: str, tokens: tuple[str, ...]) -> OffTopic | None:
         """The topic whose subjects open the question ("mahasiswa boleh ikut kampanye?",
@@ -379,6 +536,10 @@ class Matcher:
         """The tokens that no entry, topic or lexicon list knows."""
         return [t for t in tokens if t not in self._idf]
 
+    def offtopic_words(self, tokens: tuple[str, ...]) -> list[str]:
+        """The tokens from the lexicon's off-topic list ("gaji", "thr", phrases)."""
+        return [t for t in tokens if t in self._offtopic or t.startswith(_OFFTOPIC_MARK)]
+
     def _names(self, entry: Entry, token: str) -> bool:
         """True when a phrasing or keyword of the entry is this one word ("twibbon").
 
@@ -391,7 +552,8 @@ class Matcher:
     def search(self, question: str, limit: int = 10) -> list[Candidate]:
         """The best entries for a keyword search (inline mode): no thresholds but a floor."""
         ranked = self.rank(self.tokens(question))
-        return [c for c in ranked if c.score >= self.weights.min_score / 2][:limit]
+        # Only entries that share a word with the query: a keyword search, not a guess.
+        return [c for c in ranked if c.cover > 0 and c.score >= self.weights.min_score / 2][:limit]
 
     def _rescue(self, word: str, stem: str) -> str:
         """Informal morphology the stemmer does not know: "-in" for "-kan", and affixes
@@ -472,9 +634,11 @@ class Matcher:
         """All entries with a positive score for these (normalised) tokens, best first."""
         return self._candidates(self._score(tokens))
 
-    def signals(self, tokens: tuple[str, ...]) -> list[tuple[str, bool, float, float, float]]:
-        """(id, is out-of-scope topic, phrase, cover, fuzzy) of every scored document: the
-        raw material scripts/tune.py blends under other weights."""
+    def signals(
+        self, tokens: tuple[str, ...]
+    ) -> list[tuple[str, bool, float, float, float, float]]:
+        """(id, is out-of-scope topic, phrase, cover, fuzzy, learned) of every scored
+        document: the raw material scripts/tune.py blends under other weights."""
         return [
             (
                 s.item.entry.id if s.item.entry else s.item.topic.id if s.item.topic else "",
@@ -482,13 +646,14 @@ class Matcher:
                 s.phrase,
                 s.cover,
                 s.fuzzy,
+                s.learned,
             )
             for s in self._score(tokens)
         ]
 
     def _candidates(self, scored: list[_Scored]) -> list[Candidate]:
         out = [
-            Candidate(s.item.entry, s.score, s.phrase, s.cover, s.fuzzy, s.best_text)
+            Candidate(s.item.entry, s.score, s.phrase, s.cover, s.fuzzy, s.best_text, s.learned)
             for s in scored
             if s.item.entry is not None
         ]
@@ -497,7 +662,8 @@ class Matcher:
         return out
 
     def _score(self, tokens: tuple[str, ...]) -> list[_Scored]:
-        """Every entry and out-of-scope topic that shares a word with the question."""
+        """Every entry and out-of-scope topic that shares a word with the question (or that
+        the learned ranker gives a positive signal)."""
         if not tokens:
             return []
         w = self.weights
@@ -506,39 +672,53 @@ class Matcher:
         query_set = frozenset(tokens)
         query_text = " ".join(sorted(tokens))
         # Fuzzy similarity (token sort ratio) to every phrasing in one call (rapidfuzz's C
-        # loop).
-        fuzzy = [0.0] * len(self._phrasing_sorted)
-        for _, similarity, index in process.extract(
-            query_text, self._phrasing_sorted, scorer=fuzz.ratio, limit=None
-        ):
-            fuzzy[index] = similarity
-        query_side = w.query_side * query_weight
-        phrasing_side = 1 - w.query_side
-        # Matched weight per phrasing, through the inverted index: only phrasings that share
-        # a word with the question are touched.
-        matched: dict[int, float] = {}
-        for token in query_set:
-            for index in self._postings.get(token, ()):
-                matched[index] = matched.get(index, 0.0) + weight[token]
-        # The best overlap per entry (the first phrasing wins ties, as in file order).
-        best: dict[int, tuple[float, int]] = {}
-        for index in sorted(matched):
-            overlap = matched[index] / (query_side + phrasing_side * self._phrasing_weight[index])
-            owner = self._phrasing_owner[index]
-            if overlap > best.get(owner, (0.0, -1))[0]:
-                best[owner] = (overlap, index)
+        # loop, straight into an array).
+        fuzzy = process.cdist(
+            [query_text], self._phrasing_sorted, scorer=fuzz.ratio, dtype=np.float64
+        )[0]
+        # Matched weight per phrasing, through the inverted index: one bincount over the
+        # postings of the question's words.
+        postings = [(self._postings_array[t], weight[t]) for t in query_set if t in self._postings]
+        n = len(self._phrasing_sorted)
+        matched = np.zeros(n)
+        if postings:
+            index = np.concatenate([p for p, _ in postings])
+            values = np.concatenate([np.full(len(p), v) for p, v in postings])
+            matched += np.bincount(index, weights=values, minlength=n)
+        overlap = matched / (
+            w.query_side * query_weight + (1 - w.query_side) * self._phrasing_weight_array
+        )
+        learned = self._learned_signals(tokens)
         out: list[_Scored] = []
         for i, item in enumerate(self._entries):
             known = query_set & item.vocabulary
-            if not known or query_set & item.unless:
+            signal = learned.get(i, 0.0)
+            if (not known and signal <= 0.0) or query_set & item.unless:
                 continue
             cover = sum(weight[t] for t in known) / query_weight
-            best_phrase, best_index = best.get(i, (0.0, item.phrasings[0].index))
+            first, last = item.phrasings[0].index, item.phrasings[-1].index + 1
+            # The best overlap of the entry's phrasings (the first one wins ties).
+            best_index = first + int(np.argmax(overlap[first:last]))
+            best_phrase = float(overlap[best_index])
             best_text = self._phrasing_original[best_index]
-            first, last = item.phrasings[0].index, item.phrasings[-1].index
-            best_fuzzy = max(fuzzy[first : last + 1], default=0.0) / 100
-            score = w.phrase * best_phrase + w.cover * cover + w.fuzzy * best_fuzzy
-            out.append(_Scored(item, score, best_phrase, cover, best_fuzzy, best_text))
+            best_fuzzy = float(fuzzy[first:last].max()) / 100
+            score = (
+                w.phrase * best_phrase + w.cover * cover + w.fuzzy * best_fuzzy + w.learned * signal
+            )
+            out.append(_Scored(item, score, best_phrase, cover, best_fuzzy, best_text, signal))
+        return out
+
+    def _learned_signals(self, tokens: Sequence[str]) -> dict[int, float]:
+        """The learned ranker's signal per document index (entries and topics)."""
+        if self.learned is None or not tokens:
+            return {}
+        out: dict[int, float] = {}
+        for label, margin in self.learned.scores(tokens).items():
+            index = self._topic_index.get(label)
+            if index is None:
+                index = self._entry_index.get(label)
+            if index is not None:
+                out[index] = learned_signal(margin)
         return out
 
 
@@ -548,6 +728,78 @@ _SENTENCE_END: Final = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 def split_sentences(text: str) -> list[str]:
     """The sentences of a message: split after '.', '!', '?' or a line break."""
     return [part for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+
+
+def learned_signal(margin: float) -> float:
+    """An SVM margin as a signal in [0, 1]: -1 (clearly not this class) and below give 0,
+    +1 (clearly this class) and above give 1."""
+    return min(1.0, max(0.0, 0.5 + margin / 2))
+
+
+# The features of the decision models, in order (see Matcher._decision_inputs).
+DECISION_FEATURES: Final = (
+    "top score",
+    "lead over the runner-up",
+    "best out-of-scope topic's score",
+    "top score minus the topic's",
+    "learned signal of the top entry",
+    "learned signal of the best topic",
+    "learned ranker's lead over its second class",
+    "learned ranker's best class is the top entry",
+    "learned ranker's best class is a topic",
+    "phrase of the top entry",
+    "cover of the top entry",
+    "fuzzy of the top entry",
+    "log(1 + tokens)",
+    "the hand-built signals' best entry is the top entry",
+    "bias",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionInputs:
+    """What one text's decision is made on."""
+
+    features: tuple[float, ...]  # DECISION_FEATURES
+    top: float
+    runner_up: float
+    offtopic: float
+    ranked: tuple[tuple[str, float], ...]  # the best entries (id, score), at most three
+
+
+def probability(model: Sequence[float], features: Sequence[float]) -> float:
+    """A logistic model's probability for these features."""
+    z = sum(c * x for c, x in zip(model, features, strict=True))
+    return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def decide_with(inputs: DecisionInputs, w: Weights) -> Status:
+    """The outcome: the hard floors of ``decide``, then the decision models.
+
+    Without models (``w.answer_model`` empty) this is ``decide``. With them: no_match below
+    ``min_score`` (no signal) or when an out-of-scope topic scores at least ``topic_floor``
+    and within ``offtopic_lead`` of the top entry (a declining topic); answered when the
+    top entry passes ``answer_score`` and ``margin`` and the answer model is sure enough
+    it is right (``answer_p``); ambiguous when the scope model finds it likely enough that
+    the right entry is among the suggestions (``suggest_p``); otherwise no_match.
+    """
+    if not inputs.features:
+        return "no_match"
+    if not w.answer_model or not w.scope_model:
+        return decide(inputs.top, inputs.runner_up, inputs.offtopic, w)
+    if inputs.top < w.min_score or (
+        inputs.offtopic >= w.topic_floor and inputs.offtopic >= inputs.top + w.offtopic_lead
+    ):
+        return "no_match"
+    if (
+        inputs.top >= w.answer_score
+        and inputs.top - inputs.runner_up >= w.margin
+        and probability(w.answer_model, inputs.features) >= w.answer_p
+    ):
+        return "answered"
+    if probability(w.scope_model, inputs.features) >= w.suggest_p:
+        return "ambiguous"
+    return "no_match"
 
 
 def decide(top: float, runner_up: float, offtopic: float, w: Weights) -> Status:
@@ -613,6 +865,9 @@ _LEADING: Final = frozenset(
         "sewu",
     ]
 )
+
+# A question sentence with fewer tokens than this is read with the sentence before it.
+_SHORT_QUESTION: Final = 3
 
 # Prefix of the marker token for an off-topic phrase (cannot come out of normalisation).
 _OFFTOPIC_MARK: Final = "~"

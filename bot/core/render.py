@@ -39,6 +39,8 @@ NO_MATCH_SCOPE: Final = (
 NO_MATCH_TEXT: Final = f"Maaf, saya belum bisa menjawab pertanyaan itu. {NO_MATCH_SCOPE}"
 NO_MATCH_NOTED: Final = "Pertanyaan Anda sudah dicatat untuk ditinjau admin."
 AMBIGUOUS_TEXT: Final = "Maksud Anda:"
+# Under the suggestions: the way out when none of them is what the user meant.
+AMBIGUOUS_MORE: Final = "Bukan yang Anda maksud? Lihat semua topik: /topik"
 
 # Questions offered when nothing matched: one per popular area.
 EXAMPLE_QUESTIONS: Final = (
@@ -283,6 +285,8 @@ def render_ambiguous(result: MatchResult) -> Reply:
         (Button("suggestion", c.entry.canonical_question, c.entry.id),) for c in result.candidates
     )
     html_lines = [f"<b>{AMBIGUOUS_TEXT}</b>"] + [html.escape(x) for x in lines[1:]]
+    lines += ["", AMBIGUOUS_MORE]
+    html_lines += ["", html.escape(AMBIGUOUS_MORE)]
     return Reply("\n".join(lines), "\n".join(html_lines), rows)
 
 

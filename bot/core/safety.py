@@ -17,6 +17,7 @@ after them: the user sees the prohibition before any "boleh".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -63,15 +64,37 @@ class SafetyNet:
                 seen.add((cue, entry.id))
                 cues.append(Cue(cue, entry.id, keyword))
         self.cues = tuple(cues)
+        # The allowed acts (keywords of boleh / bersyarat entries: "hak pilih", "kpps").
+        self._allowed = tuple(
+            (frozenset(act), entry.id)
+            for entry in kb.entries
+            if entry.verdict in PERMISSIVE
+            for keyword in entry.keywords
+            if (act := _plain(tokens(keyword)))
+        )
 
     def forbidden_acts(self, result: MatchResult) -> list[Cue]:
-        """The cues in the question that the permissive best entry does not cover."""
+        """The cues in the question that the permissive best entry does not cover.
+
+        A question that got nothing (and was not declined as another subject) but joins an
+        allowed act (a keyword of a boleh or bersyarat entry) to forbidden ones with
+        "sambil", "sekalian", ... ("boleh nyoblos sambil kampanye?") gets every forbidden
+        cue that the allowed act's entry does not cover: no dead end, the prohibition first.
+        """
+        present = frozenset(result.tokens)
+        if result.status == "no_match":
+            named = {eid for words, eid in self._allowed if words <= present}
+            if result.offtopic is not None or not named or not _compound(result.query):
+                return []
+            vocabularies = [self._vocabulary.get(eid, frozenset()) for eid in named]
+            return [
+                c
+                for c in self.cues
+                if c.words <= present and not any(c.words <= v for v in vocabularies)
+            ]
         best = result.candidates[0].entry if result.candidates else None
         if best is None or best.verdict not in PERMISSIVE:
             return []
-        if result.status == "no_match":
-            return []
-        present = frozenset(result.tokens)
         covered = self._vocabulary.get(best.id, frozenset())
         return [c for c in self.cues if c.words <= present and not c.words <= covered]
 
@@ -93,6 +116,8 @@ class SafetyNet:
             if entry is not None:
                 forbidden.append(ranked.get(entry_id) or _candidate(entry, result.score))
         permissive = [c for c in result.candidates if c.entry.verdict in PERMISSIVE][:1]
+        if result.status == "no_match":
+            permissive = []
         return MatchResult(
             "ambiguous",
             result.query,
@@ -108,6 +133,14 @@ def is_permissive_first(result: MatchResult) -> bool:
     if result.status == "no_match" or not result.candidates:
         return False
     return result.candidates[0].entry.verdict in PERMISSIVE
+
+
+# Words that join two acts in one question: "nyoblos *sambil* bagi amplop".
+_COMPOUND = re.compile(r"\b(?:sambil|sekalian|sekaligus|sembari|seraya|plus|terus|lalu|while)\b")
+
+
+def _compound(question: str) -> bool:
+    return _COMPOUND.search(question.lower()) is not None
 
 
 def _plain(tokens: Iterable[str]) -> list[str]:

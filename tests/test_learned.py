@@ -1,0 +1,172 @@
+"""The learned ranker: features, determinism, the model cache on disk, retraining on change."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot import modelcache
+from bot.core import learned
+from bot.core.learned import (
+    TOPIC_PREFIX,
+    LearnedModel,
+    features,
+    fingerprint,
+    model_for,
+    train,
+    training_samples,
+)
+from bot.core.matcher import DEFAULT_WEIGHTS, Matcher
+from bot.core.models import KnowledgeBase
+from bot.core.normalize import Normalizer
+
+
+@pytest.fixture
+def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No model trained earlier in this process, and no store."""
+    monkeypatch.setattr(learned, "_MODELS", {})
+    monkeypatch.setattr(learned, "_STORE", [])
+
+
+def samples(kb: KnowledgeBase) -> list[tuple[tuple[str, ...], str]]:
+    return training_samples(kb, Normalizer(kb.lexicon).tokens)
+
+
+def test_features() -> None:
+    assert features(["ab"]) == [" a", "ab", "b ", " ab", "ab ", " ab ", "w:ab"]
+    assert "b:pns_kampanye" in features(["pns", "kampanye"])
+    assert features([]) == []
+
+
+def test_samples_cover_entries_and_topics(small_kb: KnowledgeBase) -> None:
+    labels = {label for _, label in samples(small_kb)}
+    assert {e.id for e in small_kb.entries} <= labels
+    assert {f"{TOPIC_PREFIX}{t.id}" for t in small_kb.offtopics} <= labels
+
+
+def test_training_is_deterministic(small_kb: KnowledgeBase) -> None:
+    data = samples(small_kb)
+    first, second = train(data).to_arrays(), train(data).to_arrays()
+    assert first.keys() == second.keys()
+    for key in first:
+        assert np.array_equal(first[key], second[key]), key
+
+
+def test_arrays_round_trip(small_kb: KnowledgeBase) -> None:
+    model = train(samples(small_kb))
+    again = LearnedModel.from_arrays(model.to_arrays())
+    tokens = ("asn", "ikut", "kampanye")
+    assert again.scores(tokens) == model.scores(tokens)
+
+
+def test_inconsistent_arrays_are_refused(small_kb: KnowledgeBase) -> None:
+    arrays = train(samples(small_kb)).to_arrays()
+    arrays["idf"] = arrays["idf"][:-1]
+    with pytest.raises(ValueError):
+        LearnedModel.from_arrays(arrays)
+
+
+def test_the_learned_ranker_alone_knows_the_phrasings(small_kb: KnowledgeBase) -> None:
+    model = train(samples(small_kb))
+    norm = Normalizer(small_kb.lexicon)
+    for entry in small_kb.entries:
+        scores = model.scores(norm.tokens(entry.canonical_question))
+        assert max(scores, key=lambda c: scores[c]) == entry.id
+
+
+def test_unknown_features_only_give_the_intercepts(small_kb: KnowledgeBase) -> None:
+    model = train(samples(small_kb))
+    scores = model.scores(("zzzzqqq",))
+    assert list(scores.values()) == pytest.approx([float(x) for x in model.intercept])
+
+
+def test_a_changed_knowledge_base_has_another_key(small_kb: KnowledgeBase) -> None:
+    data = samples(small_kb)
+    changed = [*data[:-1], ((*data[-1][0], "baru"), data[-1][1])]
+    assert fingerprint(data) != fingerprint(changed)
+    assert fingerprint(data) == fingerprint(list(data))
+
+
+@pytest.mark.usefixtures("fresh")
+def test_the_store_saves_then_serves_the_model(
+    small_kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = modelcache.enable(tmp_path)
+    data = samples(small_kb)
+    trained = model_for(data)
+    assert trained is not None
+    assert store.path(fingerprint(data)).exists()
+    # A new process: nothing in memory, the file is read and training is not needed.
+    monkeypatch.setattr(learned, "_MODELS", {})
+
+    def no_training(_: object) -> LearnedModel:
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(learned, "train", no_training)
+    loaded = model_for(data)
+    assert loaded is not None and loaded.scores(("kampanye",)) == trained.scores(("kampanye",))
+
+
+@pytest.mark.usefixtures("fresh")
+@pytest.mark.parametrize("content", [b"", b"not a zip file", b"PK\x03\x04garbage"])
+def test_a_corrupt_cache_file_means_training_again(
+    small_kb: KnowledgeBase, tmp_path: Path, content: bytes
+) -> None:
+    store = modelcache.enable(tmp_path)
+    data = samples(small_kb)
+    store.path(fingerprint(data)).write_bytes(content)
+    model = model_for(data)
+    assert model is not None and model.classes
+    assert store.load(fingerprint(data)) is not None  # rewritten
+
+
+@pytest.mark.usefixtures("fresh")
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_cache_folder_still_works(small_kb: KnowledgeBase, tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        modelcache.enable(folder)
+        assert model_for(samples(small_kb)) is not None
+        assert not list(folder.iterdir())
+    finally:
+        folder.chmod(0o700)
+
+
+@pytest.mark.usefixtures("fresh")
+def test_a_cache_path_that_is_a_file_still_works(small_kb: KnowledgeBase, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    modelcache.enable(blocker / "sub")
+    assert model_for(samples(small_kb)) is not None
+
+
+@pytest.mark.usefixtures("fresh")
+def test_old_models_are_pruned(small_kb: KnowledgeBase, tmp_path: Path) -> None:
+    store = modelcache.enable(tmp_path)
+    data = samples(small_kb)
+    for i in range(modelcache.KEEP + 2):
+        model_for([*data, ((f"kata{i}",), data[0][1])])
+    assert len(list(tmp_path.glob("learned-*.npz"))) == modelcache.KEEP
+    assert store.folder == tmp_path
+
+
+def test_switched_off_the_matcher_has_no_model(small_kb: KnowledgeBase) -> None:
+    matcher = Matcher(small_kb, weights=replace(DEFAULT_WEIGHTS, learned=0.0))
+    assert matcher.learned is None
+    assert all(c.learned == 0.0 for c in matcher.rank(matcher.tokens("asn ikut kampanye")))
+
+
+def test_one_entry_and_no_topic_needs_no_model(small_kb: KnowledgeBase) -> None:
+    one = replace(small_kb, entries=small_kb.entries[:1], offtopics=())
+    matcher = Matcher(one)
+    assert matcher.learned is None  # a single class: nothing to learn
+    entry = one.entries[0]
+    result = matcher.match(entry.canonical_question)
+    assert result.candidates and result.candidates[0].entry.id == entry.id
+    assert result.candidates[0].learned == 0.0
