@@ -85,7 +85,7 @@ async def _run(
     from telegram.error import InvalidToken
 
     from bot.core.engine import Engine
-    from bot.storage import LogWriter, open_storage
+    from bot.querylog import LogWriter, open_storage
     from bot.tg.app import build_application, serve
 
     log = logging.getLogger("bot")

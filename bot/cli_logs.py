@@ -2,7 +2,7 @@
 
 A thin layer: each subcommand parses its arguments, opens the database (never creating
 it), calls the library (:mod:`bot.review`, :mod:`bot.suggest`, :mod:`bot.report_html`,
-:class:`bot.storage.Storage`) and hands the result to a small writer (:mod:`bot.reports`).
+:class:`bot.querylog.Storage`) and hands the result to a small writer (:mod:`bot.reports`).
 
 Exit codes: 0 success; 1 missing database, unreadable knowledge base or unwritable output
 file; 2 wrong usage (malformed --since/--until/--older-than, unknown --status, ...), each
@@ -23,15 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.querylog import STATUSES
 from bot.report_html import REPORT_MAX_TEXTS, TOP_CLUSTERS
 from bot.review import DEFAULT_MAX_TEXTS, PERIOD_HELP, Period, PeriodError, parse_moment
-from bot.storage import STATUSES
 
 _DURATION_TEXT = re.compile(r"\d{1,6}\s*[dhw]")
 
 if TYPE_CHECKING:
     from bot.core.matcher import Matcher
-    from bot.storage import Storage
+    from bot.querylog import Storage
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -205,7 +205,7 @@ def _run(args: argparse.Namespace, prepare: Callable[[datetime], Body]) -> int:
 
 
 async def _with_storage(db: Path, now: datetime, body: Body) -> int:
-    from bot.storage import open_storage
+    from bot.querylog import open_storage
 
     storage = await open_storage(db, create_key=False)
     try:
@@ -424,7 +424,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     A cut-off in the future, or a date at or before the first logged question (a mistyped
     year such as 0226 for 2026), is refused unless --force: purging cannot be undone.
     """
-    from bot.storage import format_time
+    from bot.querylog import format_time
 
     def prepare(now: datetime) -> Body:
         try:
@@ -454,9 +454,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
                 f"{counts.updates} processed update(s) older than {format_time(cutoff)}"
             )
             if args.vacuum:
-                before = storage.path.stat().st_size
-                await storage.vacuum()
-                after = storage.path.stat().st_size
+                before, after = await storage.vacuum()
                 print(f"VACUUM: {before / 2**20:.1f} MiB -> {after / 2**20:.1f} MiB")
             return EXIT_OK
 

@@ -10,8 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.core.engine import Answer
-from bot.records import question_record
-from bot.storage import Storage, open_storage
+from bot.querylog import Storage, open_storage, question_record
 
 _LOG = logging.getLogger(__name__)
 

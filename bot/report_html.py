@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 from bot.core.matcher import Matcher
+from bot.querylog import Storage
 from bot.review import (
     ClusterReport,
     DayCount,
@@ -25,7 +26,6 @@ from bot.review import (
     compute_stats,
     unanswered_clusters,
 )
-from bot.storage import Storage
 
 COLORS: Final = {"answered": "#2e7d32", "ambiguous": "#f0a500", "no_match": "#c62828"}
 LABELS: Final = {"answered": "terjawab", "ambiguous": "ambigu", "no_match": "tidak cocok"}

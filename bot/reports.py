@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 from typing import Any, Final, TextIO
 
+from bot.querylog import QueryRow, format_time
 from bot.review import ClusterReport, LogStats
-from bot.storage import QueryRow, format_time
 
 # Characters that a terminal interprets: C0 and C1 controls (escape sequences, bell,
 # backspace, ...) and the bidi overrides that reorder what is shown.

@@ -1,7 +1,7 @@
 """Reviewing the query log: periods, statistics and clusters of unanswered questions.
 
 The library behind ``netral logs`` and the admin commands ``/stats``, ``/unanswered`` and
-``/laporan``; every database read goes through :class:`bot.storage.Storage`. Nothing here
+``/laporan``; every database read goes through :class:`bot.querylog.Storage`. Nothing here
 identifies a person: outputs carry counts, question texts and pseudonymous keys only.
 
 Clustering (``unanswered_clusters``) works in three steps:
@@ -33,7 +33,7 @@ from typing import Any, Final
 from bot.core.engine import bounded
 from bot.core.matcher import Matcher
 from bot.core.normalize import basic_clean
-from bot.storage import STATUSES, Storage, format_time
+from bot.querylog import STATUSES, Storage, format_time
 
 DEFAULT_THRESHOLD: Final = 0.5  # Jaccard similarity of token sets to join a cluster
 DEFAULT_MAX_TEXTS: Final = 5000  # distinct question texts read for clustering
@@ -242,7 +242,7 @@ async def compute_stats(
     since, until = period.since, period.until
     per_day: dict[date, Counter[str]] = defaultdict(Counter)
     hours = [0] * 24
-    by_status = dict.fromkeys(STATUSES, 0)
+    by_status: dict[str, int] = dict.fromkeys(STATUSES, 0)
     for hour, status, count in await storage.hourly_status_counts(since, until):
         day = date.fromisoformat(hour[:10])
         per_day[day][status] += count

@@ -15,8 +15,8 @@ from typing import Final
 
 from bot.core.models import KnowledgeBase
 from bot.knowledge import OFFTOPIC_FILE
+from bot.querylog import format_time
 from bot.review import Cluster, ClusterReport
-from bot.storage import format_time
 
 DEFAULT_MIN_SCORE: Final = 0.5
 MAX_SLUG_WORDS: Final = 5

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.engine import Engine
+from bot.querylog import LogWriter, Storage, open_storage
 from bot.settings import Settings
-from bot.storage import LogWriter, Storage, open_storage
 from bot.tg.app import Timeouts, build_application, serve
 from bot.tg.delivery import RetryingRateLimiter
 from bot.tg.state import NetralApp

@@ -19,7 +19,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.storage import EventRecord, QueryRecord, Storage, open_storage
+from bot.querylog import EventRecord, QueryRecord, Storage, open_storage
 
 KB_REVIEW = Path(__file__).resolve().parent / "fixtures" / "kb_review"
 NASTY = "<script>alert(1)</script> & <b>tunjangan</b>"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.engine import Engine
-from bot.storage import open_storage
+from bot.querylog import open_storage
 from tests.botharness import running_bot
 from tests.conftest import KNOWLEDGE
 from tests.fakebotapi import FakeBotAPI

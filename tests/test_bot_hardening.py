@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 
 from bot.core.engine import Answer, Engine
+from bot.querylog import LogWriter, QueryRow, open_storage
 from bot.review import Period, compute_stats
-from bot.storage import LogWriter, QueryRow, open_storage
 from bot.tg import texts
 from bot.tg.app import build_application, serve
 from tests.botharness import ADMIN_ID, FAST, make_settings, running_bot

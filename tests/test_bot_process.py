@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import open_storage
+from bot.querylog import open_storage
 from tests.conftest import KNOWLEDGE, ROOT
 from tests.fakebotapi import FakeBotAPI
 

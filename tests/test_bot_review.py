@@ -11,8 +11,8 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.knowledge import require_knowledge
+from bot.querylog import QueryRecord, open_storage
 from bot.reports import LAPORAN_USAGE
-from bot.storage import QueryRecord, open_storage
 from bot.tg import texts
 from tests.botharness import ADMIN_ID, running_bot
 from tests.fakebotapi import FakeBotAPI

@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.core.engine import Engine
-from bot.storage import LogWriter, open_storage
+from bot.querylog import LogWriter, open_storage
 from bot.tg.app import build_application, serve
 from tests.botharness import FAST, make_settings
 from tests.conftest import KNOWLEDGE

@@ -239,7 +239,7 @@ def test_chat_logs_questions_to_sqlite(
 ) -> None:
     import asyncio
 
-    from bot.storage import open_storage
+    from bot.querylog import open_storage
 
     db = tmp_path / "data" / "log.sqlite3"
     monkeypatch.setenv("NETRAL_DB", str(db))
@@ -298,7 +298,7 @@ def test_engine_commands_skip_the_bot_modules() -> None:
     code = (
         "import sys; from bot.cli import main; "
         "main(['ask', '--json', 'pns ikut kampanye']); "
-        "heavy = ('bot.cli_bot', 'bot.cli_logs', 'bot.storage'); "
+        "heavy = ('bot.cli_bot', 'bot.cli_logs', 'bot.querylog.sqlite'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
-from bot.storage import EventRecord, QueryRecord, open_storage
+from bot.querylog import EventRecord, QueryRecord, open_storage
 from tests.reviewlog import KB_REVIEW, ROWS, make_log
 
 Capture = pytest.CaptureFixture[str]

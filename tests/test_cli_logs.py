@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import EXIT_INVALID, EXIT_OK, main
-from bot.storage import QueryRecord, open_storage
+from bot.querylog import QueryRecord, open_storage
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 

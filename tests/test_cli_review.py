@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from bot.querylog import QueryRecord, open_storage
 from bot.reports import CSV_COLUMNS
-from bot.storage import QueryRecord, open_storage
 from tests.reviewlog import KB_REVIEW, NASTY, ROWS, make_log
 
 Capture = pytest.CaptureFixture[str]

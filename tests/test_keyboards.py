@@ -7,7 +7,7 @@ import pytest
 from bot.core.engine import Engine
 from bot.core.models import KnowledgeBase
 from bot.core.render import Button, render_entry
-from bot.storage import new_qid
+from bot.querylog import new_qid
 from bot.tg import keyboards
 
 

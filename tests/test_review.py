@@ -13,6 +13,8 @@ import pytest
 from bot.core.matcher import Matcher
 from bot.core.models import KnowledgeBase
 from bot.knowledge import require_knowledge
+from bot.querylog import Storage, open_storage
+from bot.querylog.sqlite.migrations import MIGRATIONS
 from bot.review import (
     Period,
     PeriodError,
@@ -22,7 +24,6 @@ from bot.review import (
     parse_moment,
     unanswered_clusters,
 )
-from bot.storage import MIGRATIONS, Storage, open_storage
 from tests.reviewlog import KB_REVIEW, NASTY, at, fill
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)

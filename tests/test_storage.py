@@ -1,4 +1,4 @@
-"""Tests for bot.storage: schema, pseudonyms, log writer, update inbox and reports."""
+"""Tests for bot.querylog (SQLite backend): schema, pseudonyms, writer, inbox, reports."""
 
 from __future__ import annotations
 
@@ -17,9 +17,7 @@ from typing import Any, cast
 
 import pytest
 
-from bot import storage as storage_module
-from bot.storage import (
-    MIGRATIONS,
+from bot.querylog import (
     EventRecord,
     LogRecord,
     LogWriter,
@@ -30,8 +28,10 @@ from bot.storage import (
     open_storage,
     parse_time,
 )
+from bot.querylog.sqlite import migrations as migrations_module
+from bot.querylog.sqlite.migrations import MIGRATIONS
 
-LOGGER = "bot.storage"
+LOGGER = "bot.querylog"
 WIB = timezone(timedelta(hours=7))
 
 
@@ -141,7 +141,7 @@ async def test_reopen_does_not_reapply_migrations(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     probe = "CREATE TABLE probe (x INTEGER); INSERT INTO probe VALUES (1);"
-    monkeypatch.setattr(storage_module, "MIGRATIONS", (*MIGRATIONS, probe))
+    monkeypatch.setattr(migrations_module, "MIGRATIONS", (*MIGRATIONS, probe))
     for _ in range(3):
         store = await open_storage(db_path)
         await store.close()
@@ -196,7 +196,7 @@ async def test_failed_migration_rolls_back(db_path: Path, monkeypatch: pytest.Mo
     store = await open_storage(db_path)
     await store.close()
     broken = "CREATE TABLE probe (x INTEGER); INSERT INTO no_such_table VALUES (1);"
-    monkeypatch.setattr(storage_module, "MIGRATIONS", (*MIGRATIONS, broken))
+    monkeypatch.setattr(migrations_module, "MIGRATIONS", (*MIGRATIONS, broken))
     with pytest.raises(sqlite3.OperationalError):
         await open_storage(db_path)
     assert sql(db_path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)
@@ -560,9 +560,10 @@ async def test_update_inbox(storage: Storage, db_path: Path) -> None:
         (12, '{"update_id": 12}', 0),
     ]
 
-    await storage.mark_update_attempt(10)
-    await storage.mark_update_attempt(10)
-    await storage.mark_update_attempt(11)
+    # One write per attempt: it counts, and keeps the first payload.
+    assert await storage.begin_attempt(10, '{"other": 1}') == 1
+    assert await storage.begin_attempt(10, "{}") == 2
+    assert await storage.begin_attempt(11, "{}") == 1
     assert await storage.pending_updates() == [
         (10, '{"update_id": 10}', 2),
         (11, "{}", 1),
@@ -589,6 +590,13 @@ async def test_update_inbox_survives_restart(db_path: Path) -> None:
     assert await store.pending_updates() == [(2, "{}", 0)]
     assert await store.max_update_id() == 2
     await store.close()
+
+
+async def test_begin_attempt_journals_an_unknown_update(storage: Storage) -> None:
+    # Webhook mode: the processor sees an update the poller never saved.
+    assert await storage.begin_attempt(40, '{"update_id": 40}') == 1
+    assert await storage.pending_updates() == [(40, '{"update_id": 40}', 1)]
+    assert await storage.max_update_id() == 40
 
 
 async def test_prune_updates(storage: Storage, db_path: Path) -> None:
@@ -721,3 +729,20 @@ async def test_answered_updates_keep_no_personal_data(tmp_path: Path) -> None:
     wal = tmp_path / "inbox.sqlite3-wal"
     data = raw + (wal.read_bytes() if wal.exists() else b"")
     assert data.count(b"987654321") <= 1  # only the still-pending update 3 keeps it
+
+
+def test_one_vocabulary_from_the_engine_to_the_schema() -> None:
+    # The statuses are the engine's, the event kinds core's; the shipped CHECK constraints
+    # (migration v1, never edited) must spell the same values.
+    from typing import get_args
+
+    from bot.core.matcher import Status
+    from bot.core.models import EventKind
+    from bot.querylog import EVENT_KINDS, STATUSES
+
+    assert get_args(Status) == STATUSES
+    assert get_args(EventKind) == EVENT_KINDS
+    quoted = lambda values: ", ".join(f"'{v}'" for v in values)  # noqa: E731
+    schema = " ".join(MIGRATIONS[0].split())
+    assert f"status IN ({quoted(STATUSES)})" in schema
+    assert f"kind IN ( {quoted(EVENT_KINDS)})" in schema

@@ -24,8 +24,8 @@ from telegram.ext import (
 )
 
 from bot.core.engine import Engine
+from bot.querylog import LogWriter, Storage
 from bot.settings import Settings
-from bot.storage import LogWriter, Storage
 from bot.tg import handlers
 from bot.tg.delivery import RetryingRateLimiter
 from bot.tg.polling import ALLOWED_UPDATES, DurablePoller

@@ -25,11 +25,10 @@ from bot.core.engine import MAX_QUESTION_CHARS, Answer
 from bot.core.flood import FloodGate
 from bot.core.render import Reply, format_date, render_entry, render_sources, split_message
 from bot.knowledge import load_knowledge
-from bot.records import question_record
+from bot.querylog import EventRecord, new_qid, question_record
 from bot.report_html import build_report
 from bot.reports import LAPORAN_USAGE, format_clusters_html, format_stats_html, report_caption
 from bot.review import Period, PeriodError, compute_stats, parse_moment, unanswered_clusters
-from bot.storage import EventRecord, new_qid
 from bot.tg import keyboards, texts
 from bot.tg.state import BotServices, Context
 

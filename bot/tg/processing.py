@@ -20,7 +20,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.storage import LogRecord
+from bot.querylog import LogRecord
 from bot.tg.state import BotServices
 
 _LOG = logging.getLogger(__name__)
@@ -94,8 +94,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         storage = services.storage
         if storage is not None:
             try:
-                await storage.save_updates([(uid, update.to_json())])  # no-op if stored
-                await storage.mark_update_attempt(uid)
+                await storage.begin_attempt(uid, update.to_json())
             except Exception:
                 _LOG.exception("update %s: could not journal the attempt", uid)
         services.failed_updates.discard(uid)

@@ -9,8 +9,8 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.core.conversation import Memory, new_secret
 from bot.core.engine import Engine
 from bot.core.flood import FloodGate
+from bot.querylog import LogRecord, LogWriter, Storage
 from bot.settings import Settings
-from bot.storage import LogRecord, LogWriter, Storage
 
 
 @dataclass
