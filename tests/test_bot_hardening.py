@@ -201,7 +201,7 @@ async def test_f2_webhook_without_secret_generates_one(
 def test_f2_cli_listens_on_loopback_by_default() -> None:
     import argparse
 
-    from bot.cli_bot import add_commands
+    from bot.cli.run import add_commands
 
     parser = argparse.ArgumentParser()
     add_commands(parser.add_subparsers())

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, _command_of, main, run_console
+from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from bot.cli.engine import run_console
 from bot.core.engine import Engine
 from tests.conftest import KNOWLEDGE, ROOT, SMALL_KB
 
@@ -280,28 +281,46 @@ def test_chat_survives_an_unwritable_log(
 
 
 @pytest.mark.parametrize(
-    ("argv", "command"),
+    "argv",
     [
-        (["ask", "x"], "ask"),
-        (["-k", "kb", "eval", "f.yaml"], "eval"),
-        (["--knowledge", "kb", "logs", "stats"], "logs"),
-        (["--knowledge=kb", "run"], "run"),
-        (["--help"], None),
-        ([], None),
+        ["ask", "x"],
+        ["eval", "f.yaml"],
+        ["chat", "--no-log"],
+        ["validate"],
+        ["run"],
+        ["logs", "list"],
+        ["logs", "stats", "--json"],
+        ["logs", "purge", "--older-than", "180d"],
     ],
 )
-def test_command_of(argv: list[str], command: str | None) -> None:
-    assert _command_of(argv) == command
+def test_a_bad_variable_is_one_line_and_exit_2_for_every_command(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NETRAL_ADMIN_IDS", "abc")
+    assert main(argv) == EXIT_USAGE
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "netral: NETRAL_ADMIN_IDS: 'abc' is not a numeric Telegram user id\n"
+
+
+def test_logs_help_defaults_are_the_librarys() -> None:
+    from bot.cli import logs
+    from bot.report_html import REPORT_MAX_TEXTS, TOP_CLUSTERS
+    from bot.review import DEFAULT_MAX_TEXTS, PERIOD_HELP
+
+    assert (logs.PERIOD_HELP, logs.DEFAULT_MAX_TEXTS) == (PERIOD_HELP, DEFAULT_MAX_TEXTS)
+    assert (logs.TOP_CLUSTERS, logs.REPORT_MAX_TEXTS) == (TOP_CLUSTERS, REPORT_MAX_TEXTS)
 
 
 def test_engine_commands_skip_the_bot_modules() -> None:
     code = (
         "import sys; from bot.cli import main; "
         "main(['ask', '--json', 'pns ikut kampanye']); "
-        "heavy = ('bot.cli_bot', 'bot.cli_logs', 'bot.querylog.sqlite'); "
+        "heavy = ('telegram', 'aiosqlite', 'bot.tg', 'bot.review', 'bot.querylog.sqlite'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
+

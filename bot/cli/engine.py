@@ -1,8 +1,4 @@
-"""The ``netral`` command line: a thin layer over the library for admins and developers.
-
-Exit codes: 0 success; 1 the knowledge base (or another input file) has errors;
-2 wrong usage or missing configuration.
-"""
+"""``netral ask``, ``eval``, ``chat`` and ``validate``: the commands over the engine alone."""
 
 from __future__ import annotations
 
@@ -14,66 +10,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import stemcache
+from bot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, knowledge_dir
 from bot.core.conversation import Turn
 from bot.core.engine import Answer, Engine
 from bot.core.evaluate import Case, Report, evaluate
 from bot.core.followup_eval import evaluate_conversations
 from bot.core.render import Button, Reply
-from bot.evalset import EvalSetError, is_conversation_set, load_cases, load_conversations
-from bot.knowledge import KnowledgeError, load_knowledge, require_knowledge
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
+from bot.evalset import is_conversation_set, load_cases, load_conversations
+from bot.knowledge import load_knowledge, require_knowledge
+from bot.settings import Settings
 
 QUIT_WORDS = frozenset({"keluar", "exit", "quit", "q"})
 
 
-def default_knowledge_dir() -> Path:
-    """NETRAL_KNOWLEDGE_DIR, else ./knowledge, else the folder shipped beside the package."""
-    from bot.settings import Settings
-
-    configured = Path(Settings.from_env().knowledge_dir)
-    if configured.is_dir():
-        return configured
-    shipped = Path(__file__).resolve().parent.parent / "knowledge"
-    return shipped if shipped.is_dir() else configured
-
-
-# Commands that need only the engine: for them the Telegram and query-log commands are not
-# registered, which spares `netral ask` importing those modules (a sixth of its start-up).
-ENGINE_COMMANDS = frozenset({"ask", "eval", "chat", "validate"})
-
-
-def _command_of(argv: Sequence[str]) -> str | None:
-    """The subcommand named in ``argv``, skipping the global --knowledge/-k option."""
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg in ("--knowledge", "-k"):
-            skip = True
-        elif not arg.startswith("-"):
-            return arg
-    return None
-
-
-def build_parser(*, engine_only: bool = False) -> argparse.ArgumentParser:
-    """The argument parser with every subcommand (``engine_only``: only ENGINE_COMMANDS)."""
-    parser = argparse.ArgumentParser(
-        prog="netral",
-        description="Netral: jawaban netralitas ASN. Admin and developer commands.",
-    )
-    parser.add_argument(
-        "--knowledge",
-        "-k",
-        type=Path,
-        default=None,
-        help="knowledge base folder (default: $NETRAL_KNOWLEDGE_DIR or ./knowledge)",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ask, eval, chat and validate on the main parser."""
     ask = sub.add_parser("ask", help="answer one question (or '-' for one per line on stdin)")
     ask.add_argument("question", help="the question, or '-' to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="print JSON instead of the reply")
@@ -106,51 +57,9 @@ def build_parser(*, engine_only: bool = False) -> argparse.ArgumentParser:
     val.add_argument("dir", nargs="?", type=Path, default=None)
     val.set_defaults(func=cmd_validate)
 
-    if not engine_only:
-        _add_bot_commands(sub)
-    return parser
 
-
-def _add_bot_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Commands that need the Telegram side or the query log (imported lazily)."""
-    try:
-        from bot import cli_bot
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return
-    cli_bot.add_commands(sub)
-
-
-def _enable_stem_cache() -> None:
-    """Start from the stems saved by an earlier run (see bot/stemcache.py)."""
-    from bot.settings import Settings, SettingsError
-
-    try:
-        folder = Settings.from_env().cache_dir
-    except SettingsError:
-        return  # the command reports the bad variable itself
-    stemcache.enable(stemcache.cache_path(folder))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``netral`` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    _enable_stem_cache()
-    parser = build_parser(engine_only=_command_of(argv) in ENGINE_COMMANDS)
-    args = parser.parse_args(argv)
-    try:
-        code: int = args.func(args)
-    except KnowledgeError as exc:
-        print("Knowledge base has errors:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_INVALID
-    except BrokenPipeError:  # e.g. piped into `head`
-        return EXIT_OK
-    return code
-
-
-def _engine(args: argparse.Namespace) -> Engine:
-    return Engine(require_knowledge(args.knowledge or default_knowledge_dir()))
+def _engine(args: argparse.Namespace, settings: Settings) -> Engine:
+    return Engine(require_knowledge(knowledge_dir(settings, args.knowledge)))
 
 
 # -- ask --------------------------------------------------------------------------
@@ -176,9 +85,9 @@ def answer_json(answer: Answer) -> dict[str, object]:
     }
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer one question, or every line of stdin with '-'."""
-    engine = _engine(args)
+    engine = _engine(args, settings)
     if args.conversation and args.question != "-":
         print("netral ask: --conversation reads the turns from stdin: use '-'", file=sys.stderr)
         return EXIT_USAGE
@@ -224,16 +133,12 @@ def format_reply(reply: Reply, numbered: Sequence[Button] = ()) -> str:
 # -- eval -------------------------------------------------------------------------
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Print the matcher's figures on an evaluation file."""
-    try:
-        if is_conversation_set(args.file):
-            return _eval_conversations(args, load_conversations(args.file))
-        cases = load_cases(args.file)
-    except EvalSetError as exc:
-        print(f"netral eval: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    engine = _engine(args)
+    if is_conversation_set(args.file):
+        return _eval_conversations(args, settings, load_conversations(args.file))
+    cases = load_cases(args.file)
+    engine = _engine(args, settings)
     known = {e.id for e in engine.kb.entries}
     unknown = sorted({i for c in cases for i in c.expect} - known)
     if unknown:
@@ -272,9 +177,11 @@ def _print_failures(report: Report) -> None:
     print()
 
 
-def _eval_conversations(args: argparse.Namespace, conversations: list[list[Case]]) -> int:
+def _eval_conversations(
+    args: argparse.Namespace, settings: Settings, conversations: list[list[Case]]
+) -> int:
     """Follow-up figures: every turn after the first, answered in its conversation."""
-    engine = _engine(args)
+    engine = _engine(args, settings)
     report = evaluate_conversations(conversations, engine)
     if args.verbose:
         _print_failures(report)
@@ -287,15 +194,14 @@ def _eval_conversations(args: argparse.Namespace, conversations: list[list[Case]
 # -- chat -------------------------------------------------------------------------
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """Interactive console: the bot's answers without Telegram, logged like the bot's."""
-    engine = _engine(args)
+    engine = _engine(args, settings)
     if args.no_log:
         return run_console(engine, sys.stdin, sys.stdout)
-    from bot.console_log import ConsoleLog
-    from bot.settings import Settings
+    from bot.cli.console_log import ConsoleLog  # the database driver only when logging
 
-    with ConsoleLog.open(Settings.from_env().db_path) as log:
+    with ConsoleLog.open(settings.db_path) as log:
         return run_console(engine, sys.stdin, sys.stdout, on_answer=log.record)
 
 
@@ -362,9 +268,9 @@ def run_console(
 # -- validate ---------------------------------------------------------------------
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     """Report every problem of the knowledge base; exit 1 on errors."""
-    folder = args.dir or args.knowledge or default_knowledge_dir()
+    folder = args.dir or knowledge_dir(settings, args.knowledge)
     result = load_knowledge(folder)
     for problem in result.problems:
         print(problem, file=sys.stderr if problem.level == "error" else sys.stdout)

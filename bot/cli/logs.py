@@ -1,12 +1,16 @@
 """``netral logs ...``: reviewing the query log from the command line.
 
-A thin layer: each subcommand parses its arguments, opens the database (never creating
+A thin layer: each subcommand checks its arguments, opens the database (never creating
 it), calls the library (:mod:`bot.review`, :mod:`bot.suggest`, :mod:`bot.report_html`,
 :class:`bot.querylog.Storage`) and hands the result to a small writer (:mod:`bot.reports`).
+Those modules are imported inside the commands, so registering ``logs`` costs nothing;
+the defaults shown in ``--help`` are therefore literals here, kept equal to the library's
+by a test.
 
-Exit codes: 0 success; 1 missing database, unreadable knowledge base or unwritable output
-file; 2 wrong usage (malformed --since/--until/--older-than, unknown --status, ...), each
-with one line on stderr.
+Exit codes (mapped in :mod:`bot.cli`): 0 success; 1 missing database, unreadable knowledge
+base or unwritable output file (:class:`InputError`); 2 wrong usage (malformed
+--since/--until/--older-than, unknown --status, ...: :class:`UsageError`), each with one
+line on stderr.
 """
 
 from __future__ import annotations
@@ -21,34 +25,31 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from bot.querylog import STATUSES
-from bot.report_html import REPORT_MAX_TEXTS, TOP_CLUSTERS
-from bot.review import DEFAULT_MAX_TEXTS, PERIOD_HELP, Period, PeriodError, parse_moment
+from bot.cli.common import EXIT_OK, InputError, UsageError, knowledge_dir
+from bot.querylog.records import STATUSES
+from bot.settings import Settings
 
 _DURATION_TEXT = re.compile(r"\d{1,6}\s*[dhw]")
 
 if TYPE_CHECKING:
     from bot.core.matcher import Matcher
     from bot.querylog import Storage
+    from bot.review import Period
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
+# The library's defaults (bot.review, bot.report_html), as literals: see the docstring.
+PERIOD_HELP: Final = (
+    "a duration back from now (7d, 24h, 2w), a date (2026-11-01) or an ISO date-time"
+)
+DEFAULT_MAX_TEXTS: Final = 5000
+TOP_CLUSTERS: Final = 15
+REPORT_MAX_TEXTS: Final = 2000
 
 Body = Callable[["Storage", datetime], Awaitable[int]]
 
 
-class UsageError(Exception):
-    """Wrong usage: one line on stderr, exit 2."""
-
-
-class InputError(Exception):
-    """A missing or unusable file: one line on stderr, exit 1."""
-
-
-def add_logs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``logs`` and its subcommands on the main parser."""
     logs = sub.add_parser(
         "logs", help="review the query log: list, unanswered, suggest, stats, report, purge"
@@ -147,26 +148,16 @@ def add_logs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 # --------------------------------------------------------------------------- plumbing
 
 
-def _fail(args: argparse.Namespace, message: str) -> None:
-    print(f"netral logs {args.logs_command}: {message}", file=sys.stderr)
-
-
-def _database(args: argparse.Namespace) -> Path:
-    from bot.settings import Settings, SettingsError
-
-    if args.db is not None:
-        path = Path(args.db)
-    else:
-        try:
-            path = Settings.from_env().db_path
-        except SettingsError as exc:
-            raise UsageError(str(exc)) from None
+def _database(args: argparse.Namespace, settings: Settings) -> Path:
+    path = Path(args.db) if args.db is not None else settings.db_path
     if not path.is_file():
         raise InputError(f"database not found: {path}")
     return path
 
 
 def _period(args: argparse.Namespace, now: datetime) -> Period:
+    from bot.review import Period, PeriodError, parse_moment
+
     since = until = None
     try:
         if args.since is not None:
@@ -189,19 +180,12 @@ def _non_negative(value: int | None, flag: str) -> None:
         raise UsageError(f"{flag} must be 0 or more, got {value}")
 
 
-def _run(args: argparse.Namespace, prepare: Callable[[datetime], Body]) -> int:
+def _run(args: argparse.Namespace, settings: Settings, prepare: Callable[[datetime], Body]) -> int:
     """Check the arguments (``prepare``), then open the database and run the body."""
     now = datetime.now(UTC)
-    try:
-        body = prepare(now)
-        db = _database(args)
-        return asyncio.run(_with_storage(db, now, body))
-    except UsageError as exc:
-        _fail(args, str(exc))
-        return EXIT_USAGE
-    except InputError as exc:
-        _fail(args, str(exc))
-        return EXIT_INVALID
+    body = prepare(now)
+    db = _database(args, settings)
+    return asyncio.run(_with_storage(db, now, body))
 
 
 async def _with_storage(db: Path, now: datetime, body: Body) -> int:
@@ -214,17 +198,17 @@ async def _with_storage(db: Path, now: datetime, body: Body) -> int:
         await storage.close()
 
 
-def _load_matcher(args: argparse.Namespace) -> Matcher:
-    from bot.cli import default_knowledge_dir
+def _load_matcher(folder: Path) -> Matcher:
     from bot.core.matcher import Matcher
     from bot.knowledge import require_knowledge
 
-    return Matcher(require_knowledge(args.knowledge or default_knowledge_dir()))
+    return Matcher(require_knowledge(folder))
 
 
-def _matcher_task(args: argparse.Namespace) -> asyncio.Task[Matcher]:
+def _matcher_task(args: argparse.Namespace, settings: Settings) -> asyncio.Task[Matcher]:
     """Load the knowledge base in a thread: SQLite reads the log meanwhile."""
-    return asyncio.create_task(asyncio.to_thread(_load_matcher, args))
+    folder = knowledge_dir(settings, args.knowledge)
+    return asyncio.create_task(asyncio.to_thread(_load_matcher, folder))
 
 
 def _check_out(path: Path | None) -> None:
@@ -275,7 +259,7 @@ def _print_json_or_text(as_json: bool, data: Callable[[], object], text: Callabl
 # --------------------------------------------------------------------------- commands
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """Logged questions, oldest first: a table, JSON lines or CSV."""
     from bot import reports
 
@@ -309,10 +293,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
         return body
 
-    return _run(args, prepare)
+    return _run(args, settings, prepare)
 
 
-def cmd_unanswered(args: argparse.Namespace) -> int:
+def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     """Clusters of ambiguous and no-match questions with their nearest entry."""
     from bot.reports import format_clusters_text
     from bot.review import unanswered_clusters
@@ -324,17 +308,21 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
 
         async def body(storage: Storage, _: datetime) -> int:
             report = await unanswered_clusters(
-                storage, _matcher_task(args), period, limit=args.limit, max_texts=args.max_texts
+                storage,
+                _matcher_task(args, settings),
+                period,
+                limit=args.limit,
+                max_texts=args.max_texts,
             )
             _print_json_or_text(args.json, report.to_json, lambda: format_clusters_text(report))
             return EXIT_OK
 
         return body
 
-    return _run(args, prepare)
+    return _run(args, settings, prepare)
 
 
-def cmd_suggest(args: argparse.Namespace) -> int:
+def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
     """YAML snippets for the clusters: new phrasings or new-entry skeletons."""
     from bot.review import unanswered_clusters
     from bot.suggest import DEFAULT_MIN_SCORE, suggest_yaml
@@ -349,7 +337,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             raise UsageError(f"--min-score must be between 0 and 1, got {min_score}")
 
         async def body(storage: Storage, _: datetime) -> int:
-            matcher = _matcher_task(args)
+            matcher = _matcher_task(args, settings)
             report = await unanswered_clusters(
                 storage, matcher, period, limit=args.limit, max_texts=args.max_texts
             )
@@ -364,10 +352,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
         return body
 
-    return _run(args, prepare)
+    return _run(args, settings, prepare)
 
 
-def cmd_stats(args: argparse.Namespace) -> int:
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     """Totals, per-day counts and answer rate, top entries, feedback, busiest hours."""
     from bot.reports import format_stats_text
     from bot.review import compute_stats
@@ -386,10 +374,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
         return body
 
-    return _run(args, prepare)
+    return _run(args, settings, prepare)
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """The HTML report, written atomically to --out."""
     from bot.report_html import build_report
 
@@ -402,7 +390,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         async def body(storage: Storage, now: datetime) -> int:
             page = await build_report(
                 storage,
-                _matcher_task(args),
+                _matcher_task(args, settings),
                 period,
                 now=now,
                 clusters=args.clusters,
@@ -415,16 +403,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         return body
 
-    return _run(args, prepare)
+    return _run(args, settings, prepare)
 
 
-def cmd_purge(args: argparse.Namespace) -> int:
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     """Retention: delete what is older than --older-than; VACUUM with --vacuum.
 
     A cut-off in the future, or a date at or before the first logged question (a mistyped
     year such as 0226 for 2026), is refused unless --force: purging cannot be undone.
     """
     from bot.querylog import format_time
+    from bot.review import PeriodError, parse_moment
 
     def prepare(now: datetime) -> Body:
         try:
@@ -460,4 +449,4 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
         return body
 
-    return _run(args, prepare)
+    return _run(args, settings, prepare)

@@ -1,7 +1,4 @@
-"""``netral run`` and ``netral logs``: the commands that need Telegram or the query log.
-
-The ``logs`` subcommands live in :mod:`bot.cli_logs`.
-"""
+"""``netral run``: the Telegram bot. Telegram and the database driver load only here."""
 
 from __future__ import annotations
 
@@ -11,18 +8,15 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings, SettingsError
+from bot.cli.common import EXIT_OK, EXIT_USAGE, knowledge_dir
+from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.core.models import KnowledgeBase
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``run`` and ``logs`` on the main parser."""
+    """Register ``run`` on the main parser."""
     run = sub.add_parser("run", help="run the Telegram bot (long polling, or --webhook URL)")
     run.add_argument("--webhook", metavar="URL", help="public HTTPS URL for a webhook")
     run.add_argument(
@@ -36,24 +30,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     run.set_defaults(func=cmd_run)
 
-    from bot.cli_logs import add_logs_commands
 
-    add_logs_commands(sub)
-
-
-def _settings() -> Settings | None:
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        print(f"netral: {exc}", file=sys.stderr)
-        return None
-
-
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Start the bot; without a token, say so in one line and exit 2."""
-    settings = _settings()
-    if settings is None:
-        return EXIT_USAGE
     if not settings.token:
         print(
             "netral run: TELEGRAM_BOT_TOKEN is not set "
@@ -61,8 +40,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    if args.knowledge:
-        settings = dataclasses.replace(settings, knowledge_dir=args.knowledge)
+    settings = dataclasses.replace(settings, knowledge_dir=knowledge_dir(settings, args.knowledge))
     from bot.knowledge import require_knowledge
     from bot.logconfig import configure_logging
 
