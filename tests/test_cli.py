@@ -324,3 +324,10 @@ def test_engine_commands_skip_the_bot_modules() -> None:
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
 
+
+def test_ask_promises_no_logging(capsys: pytest.CaptureFixture[str]) -> None:
+    # `netral ask` writes nothing to the query log, so its no-match reply must not say
+    # "sudah dicatat" (the bot adds that line itself when it logs; see test_bot_e2e).
+    code, out, _ = run(capsys, "ask", "resep nasi goreng")
+    assert code == EXIT_OK
+    assert "Contoh pertanyaan" in out and "dicatat" not in out

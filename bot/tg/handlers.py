@@ -20,8 +20,8 @@ from telegram import (
 from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, TelegramError
 
-from bot.core.conversation import conversation_key
-from bot.core.engine import MAX_QUESTION_CHARS, Answer
+from bot.core.conversation import Turn, conversation_key
+from bot.core.engine import MAX_QUESTION_CHARS, Answer, Engine
 from bot.core.flood import FloodGate
 from bot.core.render import Reply, format_date, render_entry, render_sources, split_message
 from bot.knowledge import load_knowledge
@@ -126,16 +126,27 @@ async def answer_question(update: Update, context: Context, text: str, source: s
     if message is None:
         return
     services = _services(context)
-    started = time.perf_counter()
     key = conversation_of(services, update)
-    answer: Answer = await asyncio.to_thread(
-        services.require_engine().converse, text, services.memory.recall(key)
+    engine = services.require_engine()
+    answer, elapsed_ms = await asyncio.to_thread(
+        _timed_converse, engine, text, services.memory.recall(key)
     )
     if answer.turn is not None:
         services.memory.remember(key, answer.turn)
     qid = new_qid()
-    _log_question(services, update, text, answer, qid, source, started)
-    await send_reply(message, answer.reply, qid)
+    reply = answer.reply
+    logged = _log_question(services, update, text, answer, qid, source, elapsed_ms)
+    if logged and answer.result.status == "no_match":
+        reply = reply.with_note(texts.NOTED)
+    await send_reply(message, reply, qid)
+
+
+def _timed_converse(engine: Engine, text: str, turn: Turn | None) -> tuple[Answer, float]:
+    """The engine's answer and the matching time in ms: what ``elapsed_ms`` means in the
+    log (no thread hand-off, no Telegram, no reply)."""
+    started = time.perf_counter()
+    answer = engine.converse(text, turn)
+    return answer, (time.perf_counter() - started) * 1000
 
 
 def _log_question(
@@ -145,10 +156,11 @@ def _log_question(
     answer: Answer,
     qid: str,
     source: str,
-    started: float,
-) -> None:
+    elapsed_ms: float,
+) -> bool:
+    """Log the question; False for small talk, which is not logged."""
     if answer.smalltalk is not None:
-        return  # small talk ("makasih", "halo") is not a question to review
+        return False  # small talk ("makasih", "halo") is not a question to review
     services.record(
         update,
         question_record(
@@ -157,10 +169,11 @@ def _log_question(
             chat_type=_chat_type(update),
             user_key=_user_key(services, update),
             source=source,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
+            elapsed_ms=elapsed_ms,
             qid=qid,
         ),
     )
+    return True
 
 
 def _log_event(

@@ -6,6 +6,10 @@ from typing import Final
 
 from bot.core.render import DISCLAIMER
 
+# Closes a no-match reply once its question is in the log (added by the handler that logs
+# it, never by core: `netral ask` logs nothing and must not say this).
+NOTED: Final = "Pertanyaan Anda sudah dicatat untuk ditinjau admin."
+
 # (command, description) for setMyCommands: the menu Telegram shows.
 COMMANDS: Final = (
     ("start", "Mulai dan lihat contoh pertanyaan"),
