@@ -305,8 +305,9 @@ def test_a_bad_variable_is_one_line_and_exit_2_for_every_command(
 
 def test_logs_help_defaults_are_the_librarys() -> None:
     from bot.cli import logs
-    from bot.report_html import REPORT_MAX_TEXTS, TOP_CLUSTERS
-    from bot.review import DEFAULT_MAX_TEXTS, PERIOD_HELP
+    from bot.review.clusters import DEFAULT_MAX_TEXTS
+    from bot.review.html_report import REPORT_MAX_TEXTS, TOP_CLUSTERS
+    from bot.review.period import PERIOD_HELP
 
     assert (logs.PERIOD_HELP, logs.DEFAULT_MAX_TEXTS) == (PERIOD_HELP, DEFAULT_MAX_TEXTS)
     assert (logs.TOP_CLUSTERS, logs.REPORT_MAX_TEXTS) == (TOP_CLUSTERS, REPORT_MAX_TEXTS)

@@ -1,10 +1,6 @@
-"""Reviewing the query log: periods, statistics and clusters of unanswered questions.
+"""Clusters of unanswered questions (``netral logs unanswered``/``suggest``, /unanswered).
 
-The library behind ``netral logs`` and the admin commands ``/stats``, ``/unanswered`` and
-``/laporan``; every database read goes through :class:`bot.querylog.Storage`. Nothing here
-identifies a person: outputs carry counts, question texts and pseudonymous keys only.
-
-Clustering (``unanswered_clusters``) works in three steps:
+Clustering works in three steps:
 
 1. SQLite groups the period's ambiguous and no_match questions by exact text and returns
    the ``max_texts`` most asked texts with their counts; rarer texts are counted, not read.
@@ -23,264 +19,22 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from bot.core.engine import bounded
 from bot.core.matcher import Matcher
 from bot.core.normalize import basic_clean
-from bot.querylog import STATUSES, Storage, format_time
+from bot.querylog import ReviewQueries, TextCount, format_time
+from bot.review.period import Period
+from bot.review.stats import iso
 
 DEFAULT_THRESHOLD: Final = 0.5  # Jaccard similarity of token sets to join a cluster
 DEFAULT_MAX_TEXTS: Final = 5000  # distinct question texts read for clustering
 EXAMPLES_PER_CLUSTER: Final = 3
-
-# --------------------------------------------------------------------------- periods
-
-_DURATION = re.compile(r"(\d{1,6})\s*([dhw])")
-_UNITS: Final = {"d": "days", "h": "hours", "w": "weeks"}
-PERIOD_HELP: Final = (
-    "a duration back from now (7d, 24h, 2w), a date (2026-11-01) or an ISO date-time"
-)
-
-
-class PeriodError(ValueError):
-    """A --since/--until/--older-than value that cannot be read; the message says why."""
-
-
-def parse_moment(text: str, now: datetime, *, end: bool = False) -> datetime:
-    """Read ``7d``, ``24h``, ``2w`` (before ``now``), ``2026-11-01`` or an ISO date-time.
-
-    A bare date is the start of that UTC day, or with ``end=True`` (for ``--until``) the
-    start of the next one, so that ``--until 2026-11-30`` includes the 30th. A date-time
-    without a zone is UTC. Raises PeriodError.
-    """
-    value = text.strip()
-    relative = _DURATION.fullmatch(value.lower())
-    if relative:
-        amount, unit = int(relative.group(1)), relative.group(2)
-        try:
-            return now - timedelta(**{_UNITS[unit]: amount})
-        except OverflowError:
-            raise PeriodError(f"{text!r} reaches too far back") from None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            raise PeriodError(f"{text!r} is not a valid date") from None
-        moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        try:
-            return moment + timedelta(days=1) if end else moment
-        except OverflowError:  # --until 9999-12-31: the day after is not a date
-            raise PeriodError(f"{text!r} is too far ahead") from None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise PeriodError(f"cannot read {text!r}: use {PERIOD_HELP}") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """``since <= time < until`` in UTC; None is unbounded."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-
-    def __post_init__(self) -> None:
-        for moment in (self.since, self.until):
-            if moment is not None and moment.tzinfo is None:
-                raise ValueError("period bounds must be timezone-aware")
-        if self.since is not None and self.until is not None and self.since >= self.until:
-            raise PeriodError("the start of the period must be before its end")
-
-    @classmethod
-    def parse(cls, since: str | None, until: str | None, now: datetime) -> Period:
-        """From ``--since`` / ``--until`` texts (see :func:`parse_moment`)."""
-        start = None if since is None else parse_moment(since, now)
-        stop = None if until is None else parse_moment(until, now, end=True)
-        return cls(start, stop)
-
-    def describe(self) -> str:
-        """``2026-11-01 00:00 – 2026-11-30 23:59 UTC`` style, for headings."""
-        start = self.since.strftime("%Y-%m-%d %H:%M") if self.since else "awal"
-        if self.until is None:
-            stop = "sekarang"
-        else:
-            stop = (self.until - timedelta(milliseconds=1)).strftime("%Y-%m-%d %H:%M")
-        return f"{start} – {stop} UTC"
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-@dataclass(frozen=True, slots=True)
-class DayCount:
-    """Questions of one UTC day by status."""
-
-    day: date
-    answered: int = 0
-    ambiguous: int = 0
-    no_match: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.answered + self.ambiguous + self.no_match
-
-    @property
-    def answer_rate(self) -> float | None:
-        """Share answered, None for a day without questions."""
-        return self.answered / self.total if self.total else None
-
-
-@dataclass(frozen=True, slots=True)
-class EntryFeedback:
-    """👍 and 👎 given to the answers of one entry (None: entry unknown)."""
-
-    entry_id: str | None
-    up: int
-    down: int
-
-
-@dataclass(frozen=True, slots=True)
-class LogStats:
-    """Everything ``netral logs stats`` shows, for one period."""
-
-    period: Period
-    generated: datetime
-    total: int
-    by_status: dict[str, int]
-    users: int  # distinct pseudonymous user keys
-    days: tuple[DayCount, ...]  # every UTC day of the period, days without questions too
-    hours: tuple[int, ...]  # questions per UTC hour of the day, 0..23
-    top_entries: tuple[tuple[str, int], ...]  # answered questions per entry, most first
-    feedback: tuple[EntryFeedback, ...]  # by entry id
-
-    @property
-    def answer_rate(self) -> float:
-        """Share of the period's questions that were answered (0.0 without questions)."""
-        return self.by_status["answered"] / self.total if self.total else 0.0
-
-    def share(self, status: str) -> float:
-        if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}")
-        return self.by_status[status] / self.total if self.total else 0.0
-
-    @property
-    def feedback_up(self) -> int:
-        return sum(f.up for f in self.feedback)
-
-    @property
-    def feedback_down(self) -> int:
-        return sum(f.down for f in self.feedback)
-
-    def most_down(self, limit: int = 10) -> list[EntryFeedback]:
-        """Entries with the most 👎 (then the worst share, then the id); none without 👎."""
-        worst = [f for f in self.feedback if f.down > 0]
-        worst.sort(key=lambda f: (-f.down, -f.down / (f.up + f.down), f.entry_id or "~"))
-        return worst[:limit]
-
-    def questions_since(self, day: date) -> int:
-        """Questions from the start of this UTC day to the end of the period."""
-        return sum(d.total for d in self.days if d.day >= day)
-
-    def busiest_hours(self, limit: int = 3) -> list[tuple[int, int]]:
-        """(UTC hour, questions), busiest first; hours without questions left out."""
-        ranked = sorted(enumerate(self.hours), key=lambda item: (-item[1], item[0]))
-        return [item for item in ranked[:limit] if item[1] > 0]
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``--json`` shape of ``netral logs stats``."""
-        return {
-            "since": _iso(self.period.since),
-            "until": _iso(self.period.until),
-            "generated": format_time(self.generated),
-            "total": self.total,
-            "by_status": dict(self.by_status),
-            "answer_rate": round(self.answer_rate, 4),
-            "users": self.users,
-            "days": [
-                {
-                    "day": d.day.isoformat(),
-                    "total": d.total,
-                    "answered": d.answered,
-                    "ambiguous": d.ambiguous,
-                    "no_match": d.no_match,
-                    "answer_rate": None if d.answer_rate is None else round(d.answer_rate, 4),
-                }
-                for d in self.days
-            ],
-            "hours_utc": list(self.hours),
-            "top_entries": [{"entry_id": e, "answered": n} for e, n in self.top_entries],
-            "feedback": [
-                {"entry_id": f.entry_id, "up": f.up, "down": f.down} for f in self.feedback
-            ],
-            "most_down": [
-                {"entry_id": f.entry_id, "up": f.up, "down": f.down} for f in self.most_down()
-            ],
-        }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else format_time(moment)
-
-
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-async def compute_stats(
-    storage: Storage, period: Period, *, now: datetime, top: int = 10
-) -> LogStats:
-    """Statistics of the period (days and hours in UTC)."""
-    since, until = period.since, period.until
-    per_day: dict[date, Counter[str]] = defaultdict(Counter)
-    hours = [0] * 24
-    by_status: dict[str, int] = dict.fromkeys(STATUSES, 0)
-    for hour, status, count in await storage.hourly_status_counts(since, until):
-        day = date.fromisoformat(hour[:10])
-        per_day[day][status] += count
-        hours[int(hour[11:13])] += count
-        by_status[status] = by_status.get(status, 0) + count
-    today = now.astimezone(UTC).date()
-    first: date | None = since.astimezone(UTC).date() if since else min(per_day, default=None)
-    if first is not None:
-        # Days before the first question ever logged (in an empty log: more than a year
-        # back) are not listed: a period from the year 1 must not produce 740,000 days.
-        oldest = await storage.first_query_time()
-        start = oldest.astimezone(UTC).date() if oldest else today - timedelta(days=366)
-        first = max(first, min(start, today))
-    if until is not None:
-        last: date | None = (until - timedelta(milliseconds=1)).astimezone(UTC).date()
-    else:  # an open period runs to today, even after its last question
-        last = max(today, max(per_day)) if per_day else (today if since else None)
-    days: tuple[DayCount, ...] = ()
-    if first is not None and last is not None and first <= last:
-        days = tuple(
-            DayCount(d, per_day[d]["answered"], per_day[d]["ambiguous"], per_day[d]["no_match"])
-            for d in _days(first, last)
-        )
-    feedback = tuple(
-        EntryFeedback(entry, up, down)
-        for entry, up, down in await storage.feedback_by_entry(since, until)
-    )
-    return LogStats(
-        period=period,
-        generated=now,
-        total=sum(by_status.values()),
-        by_status=by_status,
-        users=await storage.distinct_users(since, until),
-        days=days,
-        hours=tuple(hours),
-        top_entries=tuple(await storage.entry_counts(since, until, limit=top)),
-        feedback=feedback,
-    )
 
 
 # --------------------------------------------------------------------------- clusters
@@ -326,8 +80,8 @@ class ClusterReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "since": _iso(self.period.since),
-            "until": _iso(self.period.until),
+            "since": iso(self.period.since),
+            "until": iso(self.period.until),
             "total": self.total,
             "clusters_found": self.cluster_count,
             "clustered": self.clustered,
@@ -435,9 +189,37 @@ def cluster_sets(
     return clusters
 
 
+@dataclass(frozen=True, slots=True)
+class UnansweredTexts:
+    """Step 1 of the module docstring: the period's most asked unanswered texts."""
+
+    period: Period
+    total: int  # unanswered questions in the period
+    texts: tuple[TextCount, ...]  # at most max_texts, most asked first
+
+
+async def read_unanswered(
+    storage: ReviewQueries, period: Period, *, max_texts: int = DEFAULT_MAX_TEXTS
+) -> UnansweredTexts:
+    """Read the ``max_texts`` most asked texts of the period's ambiguous and no_match
+    questions (the only step that needs the database)."""
+    if max_texts < 0:
+        raise ValueError("max_texts must be >= 0")
+    total = await storage.unanswered_count(period.since, period.until)
+    texts = tuple(
+        [
+            item
+            async for item in storage.iter_unanswered_texts(
+                period.since, period.until, limit=max_texts
+            )
+        ]
+    )
+    return UnansweredTexts(period, total, texts)
+
+
 async def unanswered_clusters(
-    storage: Storage,
-    matcher: Matcher | Awaitable[Matcher],
+    storage: ReviewQueries,
+    matcher: Matcher,
     period: Period,
     *,
     limit: int | None = 20,
@@ -447,21 +229,28 @@ async def unanswered_clusters(
     """Cluster the period's ambiguous and no_match questions (see the module docstring).
 
     At most ``max_texts`` distinct texts (the most asked) are held in memory; ``limit``
-    bounds the clusters returned (biggest first), None returns all of them. ``matcher``
-    may be an awaitable (the knowledge base loading in a thread): the texts are read from
-    SQLite meanwhile.
+    bounds the clusters returned (biggest first), None returns all of them. A caller that
+    loads the knowledge base meanwhile calls :func:`read_unanswered` and
+    :func:`cluster_unanswered` itself (``netral logs`` does, with ``asyncio.gather``).
     """
     if limit is not None and limit < 0:
         raise ValueError("limit must be >= 0")
-    if max_texts < 0:
-        raise ValueError("max_texts must be >= 0")
-    total = await storage.unanswered_count(period.since, period.until)
-    texts = [
-        item
-        async for item in storage.iter_unanswered_texts(period.since, period.until, limit=max_texts)
-    ]
-    if not isinstance(matcher, Matcher):
-        matcher = await matcher
+    unanswered = await read_unanswered(storage, period, max_texts=max_texts)
+    return await cluster_unanswered(unanswered, matcher, limit=limit, threshold=threshold)
+
+
+async def cluster_unanswered(
+    unanswered: UnansweredTexts,
+    matcher: Matcher,
+    *,
+    limit: int | None = 20,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> ClusterReport:
+    """Steps 2 and 3: normalise and cluster texts already read (CPU work that yields to the
+    event loop now and then, so a running bot keeps answering)."""
+    if limit is not None and limit < 0:
+        raise ValueError("limit must be >= 0")
+    period, total, texts = unanswered.period, unanswered.total, unanswered.texts
     groups: dict[frozenset[str], _Group] = {}
     # The matcher's tokens depend only on the cleaned text (step 1 of the normaliser), so
     # texts differing only in case, punctuation or emoji are normalised once.

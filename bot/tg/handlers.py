@@ -26,9 +26,11 @@ from bot.core.flood import FloodGate
 from bot.core.render import Reply, format_date, render_entry, render_sources, split_message
 from bot.knowledge import load_knowledge
 from bot.querylog import EventRecord, new_qid, question_record
-from bot.report_html import build_report
-from bot.reports import LAPORAN_USAGE, format_clusters_html, format_stats_html, report_caption
-from bot.review import Period, PeriodError, compute_stats, parse_moment, unanswered_clusters
+from bot.review.clusters import unanswered_clusters
+from bot.review.html_report import build_report
+from bot.review.period import Period, PeriodError
+from bot.review.stats import compute_stats
+from bot.settings import RECENT_DAYS
 from bot.tg import keyboards, texts
 from bot.tg.state import BotServices, Context
 
@@ -472,11 +474,7 @@ async def stats(update: Update, context: Context) -> None:
     if services.writer:
         await services.writer.flush()
     summary = await compute_stats(services.storage, Period(), now=datetime.now(UTC), top=5)
-    await message.reply_text(format_stats_html(summary))
-
-
-# /unanswered and /laporan look at this many recent days by default.
-RECENT_DAYS = 30
+    await message.reply_text(texts.format_stats_html(summary))
 
 
 async def unanswered(update: Update, context: Context) -> None:
@@ -492,7 +490,7 @@ async def unanswered(update: Update, context: Context) -> None:
     report = await unanswered_clusters(
         services.storage, services.require_engine().matcher, period, limit=10
     )
-    for chunk in split_message(format_clusters_html(report)):
+    for chunk in split_message(texts.format_clusters_html(report)):
         await message.reply_text(chunk)
 
 
@@ -509,9 +507,9 @@ async def report(update: Update, context: Context) -> None:
         if argument.lower() in ("semua", "all"):
             period = Period()
         else:
-            period = Period(since=parse_moment(argument or f"{RECENT_DAYS}d", now))
+            period = Period.parse(argument or f"{RECENT_DAYS}d", None, now)
     except PeriodError:
-        await message.reply_text(LAPORAN_USAGE)
+        await message.reply_text(texts.LAPORAN_USAGE)
         return
     if services.writer:
         await services.writer.flush()
@@ -519,7 +517,7 @@ async def report(update: Update, context: Context) -> None:
     await message.reply_document(
         document=page.encode("utf-8"),
         filename=f"laporan-netral-{now:%Y%m%d-%H%M}.html",
-        caption=report_caption(period.describe()),
+        caption=texts.report_caption(period.describe()),
     )
 
 
