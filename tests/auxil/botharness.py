@@ -15,7 +15,7 @@ from bot.settings import Settings
 from bot.tg.app import Timeouts, build_application, serve
 from bot.tg.context import NetralApp
 from bot.tg.delivery import RetryingRateLimiter
-from tests.fakebotapi import FakeBotAPI
+from tests.auxil.fakebotapi import FakeBotAPI
 
 ADMIN_ID = 4242
 FAST = Timeouts(connect=2.0, read=2.0, write=2.0, pool=2.0)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.querylog import EventRecord, QueryRecord, Storage, open_storage
 
-KB_REVIEW = Path(__file__).resolve().parent / "fixtures" / "kb_review"
+KB_REVIEW = Path(__file__).resolve().parents[1] / "fixtures" / "kb_review"
 NASTY = "<script>alert(1)</script> & <b>tunjangan</b>"
 
 # qid, UTC time, status, entry, chat type, user number, text

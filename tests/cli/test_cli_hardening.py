@@ -15,7 +15,7 @@ import pytest
 
 from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from bot.querylog import EventRecord, QueryRecord, open_storage
-from tests.reviewlog import KB_REVIEW, ROWS, make_log
+from tests.auxil.reviewlog import KB_REVIEW, ROWS, make_log
 
 Capture = pytest.CaptureFixture[str]
 

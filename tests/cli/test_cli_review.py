@@ -17,7 +17,7 @@ import yaml
 from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from bot.querylog import QueryRecord, open_storage
 from bot.review.text import CSV_COLUMNS
-from tests.reviewlog import KB_REVIEW, NASTY, ROWS, make_log
+from tests.auxil.reviewlog import KB_REVIEW, NASTY, ROWS, make_log
 
 Capture = pytest.CaptureFixture[str]
 
@@ -91,6 +91,51 @@ def test_list_json_shape(db: Path, capsys: Capture) -> None:
     assert rows[0]["time"] == "2026-11-02T09:45:00.000Z"
     assert rows[0]["suggestions"] == ["ikut-kampanye", "medsos-like"]
     assert re.fullmatch(r"[0-9a-f]{16}", rows[0]["user"])  # pseudonymous key, never the id
+
+
+LIST_T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+async def _fill_out_of_order(db: Path) -> None:
+    async with await open_storage(db) as storage:
+        await storage.insert_records(
+            [
+                QueryRecord(
+                    qid="b",
+                    time=LIST_T0 + timedelta(minutes=5),
+                    chat_type="group",
+                    user_key=storage.user_key(2),
+                    text="gaji pns",
+                    status="no_match",
+                ),
+                QueryRecord(
+                    qid="a",
+                    time=LIST_T0,
+                    chat_type="private",
+                    user_key=storage.user_key(1),
+                    text="pns ikut kampanye",
+                    status="answered",
+                    entry_id="ikut-kampanye",
+                    score=0.91,
+                ),
+            ]
+        )
+
+
+def test_list_json_oldest_first_whatever_the_insert_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "log.sqlite3"
+    asyncio.run(_fill_out_of_order(db))
+    assert main(["logs", "list", "--json", "--db", str(db)]) == EXIT_OK
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in rows] == ["pns ikut kampanye", "gaji pns"]
+    assert rows[0]["status"] == "answered" and rows[0]["entry_id"] == "ikut-kampanye"
+    assert rows[0]["score"] == pytest.approx(0.91)
+    assert rows[0]["time"] == "2026-11-01T08:00:00.000Z"
+    assert rows[1]["entry_id"] is None
+    assert {"time", "text", "status", "entry_id", "score"} <= set(rows[0])
+    assert all(r["user"] != "1" and r["user"] != "2" for r in rows)
 
 
 def test_list_csv_shape(db: Path, capsys: Capture) -> None:

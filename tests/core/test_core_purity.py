@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-CORE = Path(__file__).resolve().parent.parent / "bot" / "core"
+CORE = Path(__file__).resolve().parents[2] / "bot" / "core"
 FORBIDDEN = ("telegram", "aiosqlite", "sqlite3", "yaml", "httpx")
 
 

@@ -21,7 +21,7 @@ from bot.knowledge import require_knowledge
 from bot.tg import texts
 from tests.conftest import KNOWLEDGE
 
-REVIEW_SET = Path(__file__).resolve().parent / "data" / "legal_review.yaml"
+REVIEW_SET = Path(__file__).resolve().parents[1] / "data" / "legal_review.yaml"
 _KB = require_knowledge(KNOWLEDGE)
 ENTRY_IDS = [e.id for e in _KB.entries]
 REVIEW_CASES: list[dict[str, Any]] = yaml.safe_load(REVIEW_SET.read_text(encoding="utf-8"))

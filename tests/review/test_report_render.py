@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import EXIT_OK, main
-from tests.reviewlog import KB_REVIEW, make_log
+from tests.auxil.reviewlog import KB_REVIEW, make_log
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 WIDTH, HEIGHT = 1280, 2000

@@ -24,7 +24,7 @@ from bot.review.clusters import (
 )
 from bot.review.period import Period, PeriodError, parse_moment
 from bot.review.stats import compute_stats
-from tests.reviewlog import KB_REVIEW, NASTY, at, fill
+from tests.auxil.reviewlog import KB_REVIEW, NASTY, at, fill
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 

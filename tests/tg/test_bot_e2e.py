@@ -20,9 +20,9 @@ from bot.querylog import QueryRow, Storage, open_storage
 from bot.review.period import Period
 from bot.review.stats import compute_stats
 from bot.tg import keyboards, texts
-from tests.botharness import ADMIN_ID, running_bot
+from tests.auxil.botharness import ADMIN_ID, running_bot
+from tests.auxil.fakebotapi import FakeBotAPI
 from tests.conftest import KNOWLEDGE
-from tests.fakebotapi import FakeBotAPI
 
 USER = 1001
 GROUP = -100200300

@@ -8,9 +8,9 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.querylog import open_storage
-from tests.botharness import running_bot
+from tests.auxil.botharness import running_bot
+from tests.auxil.fakebotapi import FakeBotAPI
 from tests.conftest import KNOWLEDGE
-from tests.fakebotapi import FakeBotAPI
 
 USER = 1001
 OTHER = 1002

@@ -20,10 +20,10 @@ from bot.review.period import Period
 from bot.review.stats import compute_stats
 from bot.tg import texts
 from bot.tg.app import build_application, serve
-from tests.botharness import ADMIN_ID, FAST, make_settings, running_bot
+from tests.auxil.botharness import ADMIN_ID, FAST, make_settings, running_bot
+from tests.auxil.fakebotapi import FakeBotAPI
 from tests.conftest import KNOWLEDGE
-from tests.fakebotapi import FakeBotAPI
-from tests.test_bot_webhook import free_port, message_update
+from tests.tg.test_bot_webhook import free_port, message_update
 
 USER = 3101
 GROUP = -100777

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.querylog import open_storage
+from tests.auxil.fakebotapi import FakeBotAPI
 from tests.conftest import KNOWLEDGE, ROOT
-from tests.fakebotapi import FakeBotAPI
 
 USERS = 150
 

@@ -1,5 +1,5 @@
 """End to end: the admin commands over the query log, /laporan, /stats and /unanswered,
-through python-telegram-bot against the fake Bot API (see tests/test_bot_e2e.py)."""
+through python-telegram-bot against the fake Bot API (see tests/tg/test_bot_e2e.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from bot.core.engine import Engine
 from bot.knowledge import require_knowledge
 from bot.querylog import QueryRecord, open_storage
 from bot.tg import texts
-from tests.botharness import ADMIN_ID, running_bot
-from tests.fakebotapi import FakeBotAPI
-from tests.reviewlog import KB_REVIEW, NASTY, at, fill
+from tests.auxil.botharness import ADMIN_ID, running_bot
+from tests.auxil.fakebotapi import FakeBotAPI
+from tests.auxil.reviewlog import KB_REVIEW, NASTY, at, fill
 
 USER = 1001
 

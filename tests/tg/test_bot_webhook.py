@@ -12,9 +12,9 @@ import aiohttp
 from bot.core.engine import Engine
 from bot.querylog import LogWriter, open_storage
 from bot.tg.app import build_application, serve
-from tests.botharness import FAST, make_settings
+from tests.auxil.botharness import FAST, make_settings
+from tests.auxil.fakebotapi import FakeBotAPI
 from tests.conftest import KNOWLEDGE
-from tests.fakebotapi import FakeBotAPI
 
 SECRET = "rahasia-webhook-123"
 

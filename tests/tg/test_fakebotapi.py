@@ -33,7 +33,7 @@ from telegram.error import (
 )
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
-from tests.fakebotapi import (
+from tests.auxil.fakebotapi import (
     BOT_USERNAME,
     FakeBotAPI,
     fake_api_fixture,  # noqa: F401  (the `fake_api` fixture)
