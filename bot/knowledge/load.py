@@ -1,5 +1,9 @@
 """Loading and validating the knowledge base in ``knowledge/``: the only module that reads YAML.
 
+Long (about 700 lines) but one idea: the schema of the four kinds of file, checked field
+by field with line numbers while the model objects are built; the phrasing lint, which
+needs the normaliser, is apart in ``lint.py``.
+
 ``load_knowledge(path)`` returns the knowledge base together with every problem found, each
 with its file, line and entry id, so that ``netral validate`` and the bot's ``/reload`` can
 report all of them at once. Errors make the knowledge base unusable; warnings do not.
@@ -8,15 +12,14 @@ report all of them at once. Errors make the knowledge base unusable; warnings do
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import yaml
-from rapidfuzz import fuzz
 
 from bot.core.models import (
     STATUSES,
@@ -32,14 +35,13 @@ from bot.core.models import (
 )
 from bot.core.normalize import Normalizer, knowledge_words
 from bot.core.smalltalk import SMALLTALK_FILLER, SMALLTALK_KINDS
+from bot.knowledge.lint import Phrasings, lint_phrasings
+from bot.knowledge.problems import KnowledgeError, LoadResult, Problem
 
 LEXICON_FILE: Final = "sinonim.yaml"
 OFFTOPIC_FILE: Final = "luar-cakupan.yaml"
 MIN_PHRASINGS: Final = 7  # the canonical question and at least six more
 MAX_TITLE: Final = 60
-# Two phrasings of different entries whose normalised forms are this similar (rapidfuzz
-# token_sort_ratio, 0-100) are reported as near-duplicates: the matcher cannot tell them apart.
-NEAR_DUPLICATE: Final = 92.0
 # An entry whose legal content was last checked more than this many days ago is reported.
 REVIEW_MAX_AGE_DAYS: Final = 365
 MAX_VERDICT_NOTE: Final = 80
@@ -93,48 +95,6 @@ _LEXICON_FIELDS: Final = {
     "sapaan": False,
     "larangan": False,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One finding of the validator."""
-
-    level: Literal["error", "warning"]
-    file: str
-    line: int | None
-    entry_id: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "")
-        who = f" [{self.entry_id}]" if self.entry_id else ""
-        return f"{where}: {self.level}{who}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class LoadResult:
-    """What loading found: the knowledge base (None when it has errors) and all problems."""
-
-    kb: KnowledgeBase | None
-    problems: tuple[Problem, ...]
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Only the problems that make the knowledge base unusable."""
-        return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Problems worth a look that do not block loading."""
-        return [p for p in self.problems if p.level == "warning"]
-
-
-class KnowledgeError(Exception):
-    """Raised by ``require_knowledge`` when the knowledge base has errors."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 def require_knowledge(path: str | Path) -> KnowledgeBase:
@@ -235,7 +195,19 @@ class _Validator:
         if any(p.level == "error" for p in self.problems):
             return None
         norm = normalizer or Normalizer(lexicon)
-        self._phrasing_checks([*located, *topics], norm)
+        self.problems += lint_phrasings(
+            [
+                Phrasings(
+                    loc.file,
+                    loc.field_lines.get("questions", loc.line),
+                    loc.entry["id"],
+                    tuple(loc.entry["questions"]),
+                )
+                for loc in [*located, *topics]
+            ],
+            norm,
+            near_duplicates=self.near_duplicates,
+        )
         by_cat: dict[str, list[str]] = defaultdict(list)
         for e in entries:
             by_cat[e.category].append(e.id)
@@ -745,79 +717,6 @@ class _Validator:
                 )
             )
         return out
-
-    def _phrasing_checks(self, located: list[_Located], norm: Normalizer) -> None:
-        owner: dict[str, tuple[str, str]] = {}  # normalised key -> (entry id, original)
-        keyed: list[tuple[str, str, str, _Located]] = []
-        for loc in located:
-            eid = loc.entry["id"]
-            line = loc.field_lines.get("questions", loc.line)
-            for q in loc.entry["questions"]:
-                key = norm.key(q)
-                if not key:
-                    self.error(loc.file, line, eid, f"phrasing '{q}' has no meaningful words")
-                    continue
-                if key in owner:
-                    other, original = owner[key]
-                    if other != eid:
-                        self.error(
-                            loc.file,
-                            line,
-                            eid,
-                            f"phrasing '{q}' is the same as '{original}' of '{other}' "
-                            "after normalisation",
-                        )
-                    else:
-                        self.warn(
-                            loc.file,
-                            line,
-                            eid,
-                            f"phrasing '{q}' repeats '{original}' after normalisation",
-                        )
-                    continue
-                owner[key] = (eid, q)
-                keyed.append((key, eid, q, loc))
-        if not self.near_duplicates:
-            return
-        for i, j in _near_duplicate_pairs([key for key, _, _, _ in keyed]):
-            key, eid, q, loc = keyed[i]
-            _, eid2, q2, _ = keyed[j]
-            if eid2 != eid:
-                self.warn(
-                    loc.file,
-                    loc.field_lines.get("questions", loc.line),
-                    eid,
-                    f"phrasing '{q}' is nearly the same as '{q2}' of '{eid2}'",
-                )
-
-
-def _near_duplicate_pairs(keys: list[str]) -> list[tuple[int, int]]:
-    """Pairs (i < j) of normalised phrasings at least ``NEAR_DUPLICATE`` similar.
-
-    Not every pair is compared (that is quadratic: 8,000 more phrasings took 37 s). Two
-    keys that similar share most of their words, so candidates are found with a prefix
-    filter: each key's words ordered rarest first, and only keys sharing one of the first
-    half of those words are compared. The rare words lead, so the common ones ("pns",
-    "boleh") select few pairs.
-    """
-    tokens = [sorted(set(k.split())) for k in keys]
-    frequency: Counter[str] = Counter(t for ts in tokens for t in ts)
-    index: dict[str, list[int]] = defaultdict(list)
-    pairs: list[tuple[int, int]] = []
-    for j, words in enumerate(tokens):
-        ordered = sorted(words, key=lambda t: (frequency[t], t))
-        prefix = ordered[: len(ordered) // 2 + 1]
-        seen: set[int] = set()
-        for word in prefix:
-            for i in index[word]:
-                if i in seen:
-                    continue
-                seen.add(i)
-                if fuzz.token_sort_ratio(keys[i], keys[j], score_cutoff=NEAR_DUPLICATE):
-                    pairs.append((i, j))
-            index[word].append(j)
-    pairs.sort()
-    return pairs
 
 
 def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:

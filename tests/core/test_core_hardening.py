@@ -24,7 +24,7 @@ from bot.core.evaluate import evaluate
 from bot.core.models import KnowledgeBase
 from bot.core.safety import PERMISSIVE, SafetyNet, is_permissive_first
 from bot.evalset import load_cases
-from bot.knowledge import NEAR_DUPLICATE, _near_duplicate_pairs
+from bot.knowledge.lint import NEAR_DUPLICATE, near_duplicate_pairs
 from tests.conftest import KNOWLEDGE, ROOT
 
 COMPOUND = ROOT / "tests" / "data" / "forbidden-compound.yaml"
@@ -225,7 +225,7 @@ def test_f20_near_duplicates_match_the_pairwise_search() -> None:
         for j in range(i + 1, len(keys))
         if fuzz.token_sort_ratio(keys[i], keys[j]) >= NEAR_DUPLICATE
     ]
-    assert brute and _near_duplicate_pairs(keys) == brute
+    assert brute and near_duplicate_pairs(keys) == brute
 
 
 def test_f20_near_duplicates_are_not_quadratic() -> None:
@@ -236,7 +236,7 @@ def test_f20_near_duplicates_are_not_quadratic() -> None:
         for _ in range(20_000)
     ]
     started = time.perf_counter()
-    _near_duplicate_pairs(keys)  # pairwise: 2·10⁸ comparisons, minutes
+    near_duplicate_pairs(keys)  # pairwise: 2·10⁸ comparisons, minutes
     assert time.perf_counter() - started < 10
 
 
