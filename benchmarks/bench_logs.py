@@ -138,7 +138,7 @@ def generate(
     import asyncio
 
     from bot.knowledge import require_knowledge
-    from bot.storage import format_time, open_storage
+    from bot.querylog import format_time, open_storage
 
     async def create() -> None:
         await (await open_storage(path)).close()
@@ -276,9 +276,11 @@ def _in_process(db: Path) -> dict[str, float]:
 
     from bot.core.matcher import Matcher
     from bot.knowledge import require_knowledge
-    from bot.report_html import build_report
-    from bot.review import Period, compute_stats, unanswered_clusters
-    from bot.storage import open_storage
+    from bot.querylog import open_storage
+    from bot.review.clusters import unanswered_clusters
+    from bot.review.html_report import build_report
+    from bot.review.period import Period
+    from bot.review.stats import compute_stats
 
     matcher = Matcher(require_knowledge(KNOWLEDGE))
     figures: dict[str, float] = {}

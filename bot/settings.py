@@ -10,6 +10,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
+
+# The admin commands' default period (/unanswered, /laporan), in days.
+RECENT_DAYS: Final = 30
 
 
 class SettingsError(ValueError):

@@ -12,6 +12,9 @@ from bot.core.engine import Engine
 from bot.core.models import KnowledgeBase
 from bot.knowledge import require_knowledge
 
+# Shared helpers: the fake Telegram Bot API server (fixture `fake_api`).
+pytest_plugins = ["tests.auxil.fakebotapi"]
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -43,7 +46,3 @@ def small_kb() -> KnowledgeBase:
 def small_engine(small_kb: KnowledgeBase) -> Engine:
     """An engine over the small fixture knowledge base."""
     return Engine(small_kb)
-
-
-# The fake Telegram Bot API server (fixture `fake_api`).
-from tests.fakebotapi import fake_api_fixture  # noqa: E402, F401

@@ -53,7 +53,7 @@ class Weights:
     at least 94% of out-of-scope questions declined, and each older set within one point
     of its earlier top-1 and with no more wrong answers than before. They are then checked,
     unchanged, on the held-out tests/data/questions.yaml and questions2.yaml
-    (``tests/test_matcher_quality.py``).
+    (``tests/core/test_matcher_quality.py``).
     """
 
     # Blend of the three signals; sums to 1. The phrasing overlap carries most of the

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Final
+from typing import Final, Literal
 
 VERDICTS: Final = ("dilarang", "boleh", "bersyarat", "info")
+
+# What a pressed reply button means, from the rendered Button to the query log's events
+# table (whose CHECK constraint spells the same values): the one definition.
+EventKind = Literal["button", "feedback_up", "feedback_down", "suggestion_pick", "related"]
 
 # Who may be asking: the keys of an entry's ``by_status``, in the order the card lists them.
 STATUSES: Final = ("pns", "cpns", "pppk", "pejabat", "honorer")
