@@ -35,8 +35,8 @@ from bot.core.evaluate import Case
 from bot.core.learned import TOPIC_PREFIX
 from bot.core.matcher import Matcher
 from bot.core.normalize import basic_clean
-from bot.evalset import load_cases
 from bot.knowledge import require_knowledge
+from bot.knowledge.evalset import load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = [

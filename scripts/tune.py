@@ -38,8 +38,8 @@ from bot.core.matcher import (
     split_sentences,
 )
 from bot.core.smalltalk import SmallTalk
-from bot.evalset import load_cases
 from bot.knowledge import require_knowledge
+from bot.knowledge.evalset import load_cases
 
 MAX_WRONG = 0.02
 # A wrong answer misleads: no tuning file (the real-style set included) may go above this.

@@ -22,8 +22,8 @@ from typing import Final
 from bot import modelcache, stemcache
 from bot.cli import engine, logs, run
 from bot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, InputError, UsageError
-from bot.evalset import EvalSetError
 from bot.knowledge import KnowledgeError
+from bot.knowledge.evalset import EvalSetError
 from bot.settings import Settings, SettingsError
 
 __all__ = ["ERRORS", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]

@@ -44,7 +44,7 @@ class ConsoleLog:
 
     def record(self, text: str, answer: Answer, seconds: float) -> None:
         """Log one question, as the bot logs a private-chat question."""
-        if self._storage is None or answer.smalltalk is not None:
+        if self._storage is None or not answer.loggable:
             return  # small talk is not a question to review, as in the bot
         record = question_record(
             text,

@@ -16,8 +16,8 @@ from bot.core.engine import Answer, Engine
 from bot.core.evaluate import Case, Report, evaluate
 from bot.core.followup_eval import evaluate_conversations
 from bot.core.render import Button, Reply
-from bot.evalset import is_conversation_set, load_cases, load_conversations
 from bot.knowledge import load_knowledge, require_knowledge
+from bot.knowledge.evalset import is_conversation_set, load_cases, load_conversations
 from bot.settings import Settings
 
 QUIT_WORDS = frozenset({"keluar", "exit", "quit", "q"})

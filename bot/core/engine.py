@@ -90,6 +90,12 @@ class Answer:
     # What the conversation remembers after this answer (``Engine.converse``).
     turn: Turn | None = None
 
+    @property
+    def loggable(self) -> bool:
+        """Whether this is a question for the query log: small talk ("makasih", "halo")
+        is not something to review."""
+        return self.smalltalk is None
+
 
 # When a follow-up read alone and read joined to the previous question are answered with
 # different entries, the joined reading must lead by this much (its score minus the alone

@@ -23,7 +23,7 @@ from bot.core.engine import Engine
 from bot.core.evaluate import evaluate
 from bot.core.models import KnowledgeBase
 from bot.core.safety import PERMISSIVE, SafetyNet, is_permissive_first
-from bot.evalset import load_cases
+from bot.knowledge.evalset import load_cases
 from bot.knowledge.lint import NEAR_DUPLICATE, near_duplicate_pairs
 from tests.conftest import KNOWLEDGE, ROOT
 

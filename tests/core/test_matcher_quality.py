@@ -20,7 +20,7 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.evaluate import Report, evaluate
-from bot.evalset import is_conversation_set, load_cases, load_conversations
+from bot.knowledge.evalset import is_conversation_set, load_cases, load_conversations
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TARGET_TOP1 = 0.90

@@ -73,7 +73,7 @@ def _log_question(
     elapsed_ms: float,
 ) -> bool:
     """Log the question; False for small talk, which is not logged."""
-    if answer.smalltalk is not None:
+    if not answer.loggable:
         return False  # small talk ("makasih", "halo") is not a question to review
     shared.record(
         update,
