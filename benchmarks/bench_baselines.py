@@ -46,8 +46,9 @@ SETS = [
     ROOT / "tests" / "data" / "tuning3.yaml",
     ROOT / "tests" / "data" / "questions.yaml",
     ROOT / "tests" / "data" / "questions2.yaml",
-    # the blind real-style tuning set, beside the repository (skipped when missing)
-    ROOT.parent / "sets" / "tuning" / "questions.yaml",
+    # the blind real-style sets: the tuning part and the held-out part
+    ROOT / "tests" / "data" / "real_tuning.yaml",
+    ROOT / "tests" / "data" / "real_heldout.yaml",
 ]
 
 # (status, ids best first): status "answered", "ambiguous" (ids offered) or "no_match".
