@@ -157,3 +157,20 @@ def test_remembered_status_shapes_later_cards(engine: Engine) -> None:
     assert answer.status == "pppk"
     assert answer.reply.text.split("\n\n")[1].startswith("Sanksi bagi PPPK:")
     assert engine.show("ikut-kampanye", "pppk").text.split("\n\n")[1].startswith("Untuk PPPK")  # type: ignore[union-attr]
+
+
+def test_declined_question_ends_the_context(engine: Engine) -> None:
+    turn = engine.converse("asn boleh ikut kampanye?").turn
+    turn = engine.converse("gaji pns golongan 3a berapa", turn).turn
+    assert turn is not None and turn.entry_id is None
+    answer = engine.converse("hukumannya apa?", turn)
+    assert answer.followup is None
+
+
+def test_suggestions_make_the_first_one_the_context(engine: Engine) -> None:
+    turn = Turn("boleh nyoblos?", "hak-pilih")
+    answer = engine.converse("kalau sambil bagi amplop ke tetangga?", turn)
+    assert answer.result.status == "ambiguous"
+    first = answer.result.candidates[0].entry
+    assert first.verdict == "dilarang"
+    assert answer.turn is not None and answer.turn.entry_id == first.id

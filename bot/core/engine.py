@@ -181,13 +181,15 @@ class Engine:
     def _remember(
         self, answer: Answer, text: str, status: str | None, previous: Turn | None
     ) -> Answer:
-        """``answer`` with the turn to remember: its entry, or the previous one for small
-        talk and declined questions (a "makasih" does not end the conversation)."""
-        entry = answer.result.entry
-        if entry is not None:
-            turn = Turn(text, entry.id, status)
-        elif previous is not None:
+        """``answer`` with the turn to remember: the entry answered, or the first one
+        offered ("Maksud Anda": a follow-up is most likely about it); small talk keeps the
+        previous turn (a "makasih" does not end the conversation); a question that got no
+        answer ends the context."""
+        result = answer.result
+        if answer.smalltalk is not None and previous is not None:
             turn = replace(previous, status=status)
+        elif result.status != "no_match" and result.candidates:
+            turn = Turn(text, result.candidates[0].entry.id, status)
         else:
             turn = Turn(text, None, status)
         return replace(answer, turn=turn)
