@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.dburl import is_url, redact
+
 
 class SettingsError(ValueError):
     """A variable is set to something unusable; the message names it (never its secret)."""
@@ -23,6 +25,8 @@ class Settings:
     token: str | None = field(default=None, repr=False)
     api_base_url: str | None = None
     db_path: Path = Path("data/netral.sqlite3")
+    # NETRAL_DB given as a URL (postgresql://...): it replaces db_path; may hold a password.
+    db_url: str | None = field(default=None, repr=False)
     admin_ids: frozenset[int] = frozenset()
     knowledge_dir: Path = Path("knowledge")
     log_level: str = "INFO"
@@ -48,10 +52,12 @@ class Settings:
         level = env.get("NETRAL_LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if not isinstance(logging.getLevelName(level), int):
             raise SettingsError(f"NETRAL_LOG_LEVEL: unknown level '{level}'")
+        db = env.get("NETRAL_DB", "").strip() or "data/netral.sqlite3"
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
             api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or None,
-            db_path=Path(env.get("NETRAL_DB", "").strip() or "data/netral.sqlite3"),
+            db_path=Path("data/netral.sqlite3") if is_url(db) else Path(db),
+            db_url=db if is_url(db) else None,
             admin_ids=frozenset(admins),
             knowledge_dir=Path(env.get("NETRAL_KNOWLEDGE_DIR", "").strip() or "knowledge"),
             log_level=level,
@@ -59,10 +65,16 @@ class Settings:
             cache_dir=Path(cache) if (cache := env.get("NETRAL_CACHE_DIR", "").strip()) else None,
         )
 
+    @property
+    def database(self) -> str | Path:
+        """What ``open_storage`` opens: the URL when one is set, else the SQLite file."""
+        return self.db_url or self.db_path
+
     def __str__(self) -> str:
         token = "set" if self.token else "not set"
         return (
-            f"Settings(token={token}, api_base_url={self.api_base_url}, db_path={self.db_path}, "
+            f"Settings(token={token}, api_base_url={self.api_base_url}, "
+            f"db={redact(self.database)}, "
             f"admins={len(self.admin_ids)}, knowledge_dir={self.knowledge_dir}, "
             f"log_level={self.log_level})"
         )

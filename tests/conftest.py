@@ -47,3 +47,6 @@ def small_engine(small_kb: KnowledgeBase) -> Engine:
 
 # The fake Telegram Bot API server (fixture `fake_api`).
 from tests.fakebotapi import fake_api_fixture  # noqa: E402, F401
+
+# PostgreSQL (fixtures `pg_url`, `log_target`): see tests/pgdb.py.
+from tests.pgdb import log_target, pg_url  # noqa: E402, F401

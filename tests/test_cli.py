@@ -323,4 +323,3 @@ def test_engine_commands_skip_the_bot_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
-

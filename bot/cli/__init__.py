@@ -24,6 +24,7 @@ from bot.cli import engine, logs, run
 from bot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, InputError, UsageError
 from bot.evalset import EvalSetError
 from bot.knowledge import KnowledgeError
+from bot.querylog.storage import StorageOpenError
 from bot.settings import Settings, SettingsError
 
 __all__ = ["ERRORS", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -43,6 +44,7 @@ ERRORS: Final[tuple[tuple[type[BaseException], int, Message], ...]] = (
     (KnowledgeError, EXIT_INVALID, _knowledge_errors),
     (EvalSetError, EXIT_INVALID, lambda exc, prog: f"{prog}: {exc}"),
     (InputError, EXIT_INVALID, lambda exc, prog: f"{prog}: {exc}"),
+    (StorageOpenError, EXIT_INVALID, lambda exc, prog: f"{prog}: {exc}"),
     (BrokenPipeError, EXIT_OK, lambda exc, _: None),  # e.g. piped into `head`
 )
 

@@ -67,7 +67,7 @@ async def _run(
     from bot.tg.app import build_application, serve
 
     log = logging.getLogger("bot")
-    storage = await open_storage(settings.db_path)
+    storage = await open_storage(settings.database)
     writer = LogWriter(storage)
     try:
         app = build_application(settings, Engine(kb), storage, writer)

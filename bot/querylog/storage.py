@@ -25,6 +25,11 @@ from typing import Protocol, Self
 from bot.querylog.records import LogRecord, PurgeCounts, QueryRow, TextCount
 
 
+class StorageOpenError(RuntimeError):
+    """A query log that cannot be opened (server unreachable, login refused, newer
+    schema); the message names the database without its password."""
+
+
 class LogSink(Protocol):
     """Where log rows go."""
 
