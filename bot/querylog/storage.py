@@ -9,7 +9,8 @@ default) registered in :func:`bot.querylog.open_storage`:
   and the console need;
 * :class:`Inbox`: the durable update inbox of ``bot/tg/polling.py`` and ``processing.py``;
 * :class:`ReviewQueries`: the read side of ``netral logs``, /stats, /unanswered, /laporan;
-* :class:`Retention`: purge and vacuum.
+* :class:`Retention`: purge and vacuum;
+* :class:`Export`: whole tables, for ``netral db copy``.
 
 Periods are ``since <= time < until`` with aware datetimes; None means unbounded. Results
 are ordered as documented so that every backend gives the same output.
@@ -22,7 +23,14 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.querylog.records import LogRecord, PurgeCounts, QueryRow, TextCount
+from bot.querylog.records import (
+    EventRecord,
+    LogRecord,
+    PurgeCounts,
+    QueryRow,
+    TextCount,
+    UpdateRow,
+)
 
 
 class StorageOpenError(RuntimeError):
@@ -183,7 +191,32 @@ class Retention(Protocol):
         ...
 
 
-class Storage(LogSink, Inbox, ReviewQueries, Retention, Protocol):
+class Export(Protocol):
+    """Whole-table reads and writes for moving a log between databases (``netral db copy``)."""
+
+    def iter_events(self) -> AsyncIterator[EventRecord]:
+        """Every event, in insertion (id) order."""
+        ...
+
+    def iter_updates(self) -> AsyncIterator[UpdateRow]:
+        """Every row of the update inbox, by update_id."""
+        ...
+
+    async def import_updates(self, rows: Sequence[UpdateRow]) -> int:
+        """Insert inbox rows as they are (state, attempts, time), ignoring known update_ids;
+        return how many were new."""
+        ...
+
+    async def table_counts(self) -> dict[str, int]:
+        """Rows in ``queries``, ``events`` and ``updates``."""
+        ...
+
+    async def existing_qids(self, qids: Sequence[str]) -> set[str]:
+        """The ones among ``qids`` that are logged."""
+        ...
+
+
+class Storage(LogSink, Inbox, ReviewQueries, Retention, Export, Protocol):
     """An open query log. Create with :func:`bot.querylog.open_storage`; close it (after
     any LogWriter) with ``await storage.close()`` or ``async with``."""
 

@@ -38,6 +38,7 @@ from bot.querylog.records import (
     QueryRecord,
     QueryRow,
     TextCount,
+    UpdateRow,
     check_limit,
     check_status,
     describe,
@@ -627,6 +628,76 @@ class PostgresStorage:
                 cutoff,
             )
         return PurgeCounts(queries=queries, events=events, updates=updates)
+
+    # ---------------------------------------------------------------- export (db copy)
+
+    async def iter_events(self) -> AsyncIterator[EventRecord]:
+        last = 0
+        while True:
+            rows = await self._pool.fetch(
+                "SELECT id, time, qid, kind, entry_id, user_key FROM events WHERE id > $1 "
+                "ORDER BY id LIMIT $2",
+                last,
+                PAGE,
+            )
+            for _, time, qid, kind, entry_id, user_key in rows:
+                yield EventRecord(
+                    time=parse_time(str(time)),
+                    qid=qid,
+                    kind=str(kind),
+                    entry_id=entry_id,
+                    user_key=str(user_key),
+                )
+            if len(rows) < PAGE:
+                return
+            last = int(rows[-1][0])
+
+    async def iter_updates(self) -> AsyncIterator[UpdateRow]:
+        last = -(2**63)
+        while True:
+            rows = await self._pool.fetch(
+                "SELECT update_id, payload, received, attempts, state, error FROM updates "
+                "WHERE update_id > $1 ORDER BY update_id LIMIT $2",
+                last,
+                PAGE,
+            )
+            for uid, payload, received, attempts, state, error in rows:
+                yield UpdateRow(int(uid), str(payload), str(received), int(attempts), state, error)
+            if len(rows) < PAGE:
+                return
+            last = int(rows[-1][0])
+
+    async def import_updates(self, rows: Sequence[UpdateRow]) -> int:
+        if not rows:
+            return 0
+        return int(
+            await self._pool.fetchval(
+                "WITH new AS (INSERT INTO updates "
+                "(update_id, payload, received, attempts, state, error) "
+                "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], "
+                "$5::text[], $6::text[]) ON CONFLICT (update_id) DO NOTHING RETURNING 1) "
+                "SELECT COUNT(*) FROM new",
+                [r.update_id for r in rows],
+                [clean_text(r.payload) for r in rows],
+                [r.received for r in rows],
+                [r.attempts for r in rows],
+                [r.state for r in rows],
+                [r.error for r in rows],
+            )
+        )
+
+    async def table_counts(self) -> dict[str, int]:
+        row = await self._pool.fetchrow(
+            "SELECT (SELECT COUNT(*) FROM queries), (SELECT COUNT(*) FROM events), "
+            "(SELECT COUNT(*) FROM updates)"
+        )
+        return {"queries": int(row[0]), "events": int(row[1]), "updates": int(row[2])}
+
+    async def existing_qids(self, qids: Sequence[str]) -> set[str]:
+        rows = await self._pool.fetch(
+            "SELECT qid FROM queries WHERE qid = ANY($1::text[])", list(qids)
+        )
+        return {str(row[0]) for row in rows}
 
     async def _size(self) -> int:
         value = await self._pool.fetchval(
