@@ -277,8 +277,10 @@ def _in_process(db: Path) -> dict[str, float]:
     from bot.core.matcher import Matcher
     from bot.knowledge import require_knowledge
     from bot.querylog import open_storage
-    from bot.report_html import build_report
-    from bot.review import Period, compute_stats, unanswered_clusters
+    from bot.review.clusters import unanswered_clusters
+    from bot.review.html_report import build_report
+    from bot.review.period import Period
+    from bot.review.stats import compute_stats
 
     matcher = Matcher(require_knowledge(KNOWLEDGE))
     figures: dict[str, float] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -509,21 +509,33 @@ class _Validator:
             entries.append(entry)
         # An entry dropped for its own errors still exists: pointing to it is not a second error.
         ids = set(seen) | {i for i in (_id(loc.entry) for loc in located) if i is not None}
-        for entry in entries if check_related else ():
-            loc = seen[entry.id]
-            for rel in entry.related:
+        # Every entry's related ids are checked once, where they are written: an entry dropped
+        # for another mistake (a misspelt verdict) still gets its own wrong ids reported.
+        built = {e.id: e for e in entries}
+        checked: set[str] = set()
+        for loc in located if check_related else ():
+            eid = _id(loc.entry)
+            if eid is None or eid in checked:
+                continue
+            checked.add(eid)
+            entry = built.get(eid)
+            if entry is not None and seen[eid] is loc:
+                related: Sequence[str] = entry.related
+            else:
+                related = _str_list(loc.entry.get("related", [])) or ()
+            for rel in related:
                 if rel not in ids:
                     self.error(
                         loc.file,
                         loc.field_lines.get("related", loc.line),
-                        entry.id,
+                        eid,
                         f"related id '{rel}' does not exist",
                     )
-                elif rel == entry.id:
+                elif rel == eid:
                     self.error(
                         loc.file,
                         loc.field_lines.get("related", loc.line),
-                        entry.id,
+                        eid,
                         "an entry cannot be related to itself",
                     )
         return entries

@@ -10,8 +10,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from bot.dburl import is_url, redact
+
+# The admin commands' default period (/unanswered, /laporan), in days.
+RECENT_DAYS: Final = 30
 
 
 class SettingsError(ValueError):

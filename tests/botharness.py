@@ -13,8 +13,8 @@ from bot.core.engine import Engine
 from bot.querylog import LogWriter, Storage, open_storage
 from bot.settings import Settings
 from bot.tg.app import Timeouts, build_application, serve
+from bot.tg.context import NetralApp
 from bot.tg.delivery import RetryingRateLimiter
-from bot.tg.state import NetralApp
 from tests.fakebotapi import FakeBotAPI
 
 ADMIN_ID = 4242

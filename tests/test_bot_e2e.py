@@ -17,7 +17,8 @@ from bot.core.engine import Answer, Engine
 from bot.core.matcher import DEFAULT_WEIGHTS
 from bot.core.models import KnowledgeBase
 from bot.querylog import QueryRow, Storage, open_storage
-from bot.review import Period, compute_stats
+from bot.review.period import Period
+from bot.review.stats import compute_stats
 from bot.tg import keyboards, texts
 from tests.botharness import ADMIN_ID, running_bot
 from tests.conftest import KNOWLEDGE

@@ -16,7 +16,8 @@ import pytest
 
 from bot.core.engine import Answer, Engine
 from bot.querylog import LogWriter, QueryRow, open_storage
-from bot.review import Period, compute_stats
+from bot.review.period import Period
+from bot.review.stats import compute_stats
 from bot.tg import texts
 from bot.tg.app import build_application, serve
 from tests.botharness import ADMIN_ID, FAST, make_settings, running_bot

@@ -12,7 +12,6 @@ import pytest
 from bot.core.engine import Engine
 from bot.knowledge import require_knowledge
 from bot.querylog import QueryRecord, open_storage
-from bot.reports import LAPORAN_USAGE
 from bot.tg import texts
 from tests.botharness import ADMIN_ID, running_bot
 from tests.fakebotapi import FakeBotAPI
@@ -83,7 +82,7 @@ async def test_laporan_is_for_admins_only(
     assert reply["text"] == texts.ADMIN_ONLY == "Perintah ini khusus admin."
     assert "document" not in reply
     assert usage["text"] == html.unescape(
-        LAPORAN_USAGE.replace("<code>", "").replace("</code>", "")
+        texts.LAPORAN_USAGE.replace("<code>", "").replace("</code>", "")
     )
     assert fake_api.documents == []
     assert not fake_api.calls_to("sendDocument")

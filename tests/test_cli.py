@@ -305,8 +305,9 @@ def test_a_bad_variable_is_one_line_and_exit_2_for_every_command(
 
 def test_logs_help_defaults_are_the_librarys() -> None:
     from bot.cli import logs
-    from bot.report_html import REPORT_MAX_TEXTS, TOP_CLUSTERS
-    from bot.review import DEFAULT_MAX_TEXTS, PERIOD_HELP
+    from bot.review.clusters import DEFAULT_MAX_TEXTS
+    from bot.review.html_report import REPORT_MAX_TEXTS, TOP_CLUSTERS
+    from bot.review.period import PERIOD_HELP
 
     assert (logs.PERIOD_HELP, logs.DEFAULT_MAX_TEXTS) == (PERIOD_HELP, DEFAULT_MAX_TEXTS)
     assert (logs.TOP_CLUSTERS, logs.REPORT_MAX_TEXTS) == (TOP_CLUSTERS, REPORT_MAX_TEXTS)
@@ -323,3 +324,11 @@ def test_engine_commands_skip_the_bot_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_ask_promises_no_logging(capsys: pytest.CaptureFixture[str]) -> None:
+    # `netral ask` writes nothing to the query log, so its no-match reply must not say
+    # "sudah dicatat" (the bot adds that line itself when it logs; see test_bot_e2e).
+    code, out, _ = run(capsys, "ask", "resep nasi goreng")
+    assert code == EXIT_OK
+    assert "Contoh pertanyaan" in out and "dicatat" not in out

@@ -17,7 +17,7 @@ import yaml
 
 from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from bot.querylog import QueryRecord, open_storage
-from bot.reports import CSV_COLUMNS
+from bot.review.text import CSV_COLUMNS
 from tests.pgdb import BACKENDS, fresh_schema
 from tests.reviewlog import KB_REVIEW, NASTY, ROWS, make_log
 
@@ -250,7 +250,7 @@ def test_suggest_yaml(db: str, capsys: Capture, tmp_path: Path) -> None:
 
 
 def test_suggest_quotes_every_odd_character() -> None:
-    from bot.suggest import yaml_quote
+    from bot.review.suggest import yaml_quote
 
     for text in [
         "a: b #c",

@@ -81,12 +81,19 @@ def test_yaml_text_is_escaped_in_html(small_kb: KnowledgeBase) -> None:
     assert "<postingan>" in reply.text
 
 
-def test_no_match_reply_is_polite_and_noted() -> None:
+def test_no_match_reply_is_polite_and_promises_nothing() -> None:
+    # Core does not log, so it never says "dicatat": the Telegram side adds that line.
     reply = render_no_match()
     assert reply.text.startswith("Maaf")
     assert "Contoh pertanyaan" in reply.text
-    assert "dicatat" in reply.text
-    assert "dicatat" not in render_no_match(noted=False).text
+    assert "dicatat" not in reply.text and "dicatat" not in reply.html
+
+
+def test_with_note_adds_a_paragraph_in_both_renderings() -> None:
+    reply = render_no_match().with_note("Dicatat <admin> & tim.")
+    assert reply.text.endswith("\n\nDicatat <admin> & tim.")
+    assert reply.html.endswith("\n\nDicatat &lt;admin&gt; &amp; tim.")
+    assert reply.buttons == render_no_match().buttons
 
 
 def test_ambiguous_reply_lists_suggestions(small_kb: KnowledgeBase) -> None:

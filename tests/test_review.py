@@ -15,15 +15,15 @@ from bot.core.models import KnowledgeBase
 from bot.knowledge import require_knowledge
 from bot.querylog import Storage, open_storage
 from bot.querylog.sqlite.migrations import MIGRATIONS
-from bot.review import (
-    Period,
-    PeriodError,
+from bot.review.clusters import (
     cluster_sets,
-    compute_stats,
+    cluster_unanswered,
     jaccard,
-    parse_moment,
+    read_unanswered,
     unanswered_clusters,
 )
+from bot.review.period import Period, PeriodError, parse_moment
+from bot.review.stats import compute_stats
 from tests.pgdb import raw
 from tests.reviewlog import KB_REVIEW, NASTY, at, fill
 
@@ -360,12 +360,12 @@ async def test_clusters_limit_period_and_cap(log: Storage, matcher: Matcher) -> 
     assert capped.to_json()["not_clustered_rare_texts"] == 8
 
 
-async def test_clusters_awaitable_matcher(log: Storage, matcher: Matcher) -> None:
-    async def later() -> Matcher:
-        return matcher
-
-    report = await unanswered_clusters(log, later(), Period(), limit=2)
+async def test_clusters_in_two_steps_as_the_cli_runs_them(log: Storage, matcher: Matcher) -> None:
+    # netral logs reads the texts while the knowledge base loads, then clusters them.
+    unanswered = await read_unanswered(log, Period())
+    report = await cluster_unanswered(unanswered, matcher, limit=2)
     assert [c.size for c in report.clusters] == [5, 3]
+    assert report == await unanswered_clusters(log, matcher, Period(), limit=2)
 
 
 # --------------------------------------------------------------------------- retention

@@ -100,6 +100,29 @@ def test_related_must_exist(kb_dir: Path) -> None:
     assert err.entry_id == "ikut-kampanye"
 
 
+def test_each_mistake_once_where_it_is(kb_dir: Path) -> None:
+    # A misspelt verdict drops the entry, but its own wrong related id is still reported,
+    # and the entry linking to it (medsos-like -> ikut-kampanye) gets no cascade error.
+    f = kb_dir / "kampanye.yaml"
+    edit(f, "    verdict: dilarang", "    verdict: dilarng")
+    edit(f, "    related: [medsos-like]", "    related: [medsos-like, tidak-ada]")
+    result = load_knowledge(kb_dir)
+    assert [(Path(e.file).name, e.line, e.entry_id, e.message) for e in result.errors] == [
+        (
+            "kampanye.yaml",
+            line_of(f, "verdict:"),
+            "ikut-kampanye",
+            "'verdict' must be one of dilarang, boleh, bersyarat, info",
+        ),
+        (
+            "kampanye.yaml",
+            line_of(f, "related:"),
+            "ikut-kampanye",
+            "related id 'tidak-ada' does not exist",
+        ),
+    ]
+
+
 def test_empty_answer(kb_dir: Path) -> None:
     edit(
         kb_dir / "kampanye.yaml",

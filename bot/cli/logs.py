@@ -1,8 +1,8 @@
 """``netral logs ...``: reviewing the query log from the command line.
 
 A thin layer: each subcommand checks its arguments, opens the database (never creating
-it), calls the library (:mod:`bot.review`, :mod:`bot.suggest`, :mod:`bot.report_html`,
-:class:`bot.querylog.Storage`) and hands the result to a small writer (:mod:`bot.reports`).
+it), calls the library (:mod:`bot.review` and its modules,
+:class:`bot.querylog.Storage`) and hands the result to a small writer (:mod:`bot.review.text`).
 Those modules are imported inside the commands, so registering ``logs`` costs nothing;
 the defaults shown in ``--help`` are therefore literals here, kept equal to the library's
 by a test.
@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar, cast
 
 from bot.cli.common import EXIT_OK, InputError, UsageError, knowledge_dir
 from bot.dburl import is_url
@@ -37,9 +37,9 @@ _DURATION_TEXT = re.compile(r"\d{1,6}\s*[dhw]")
 if TYPE_CHECKING:
     from bot.core.matcher import Matcher
     from bot.querylog import Storage
-    from bot.review import Period
+    from bot.review.period import Period
 
-# The library's defaults (bot.review, bot.report_html), as literals: see the docstring.
+# The library's defaults (bot.review.period, .clusters, .html_report) as literals: see above.
 PERIOD_HELP: Final = (
     "a duration back from now (7d, 24h, 2w), a date (2026-11-01) or an ISO date-time"
 )
@@ -48,6 +48,7 @@ TOP_CLUSTERS: Final = 15
 REPORT_MAX_TEXTS: Final = 2000
 
 Body = Callable[["Storage", datetime], Awaitable[int]]
+T = TypeVar("T")
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -164,21 +165,10 @@ def _database(args: argparse.Namespace, settings: Settings) -> str | Path:
 
 
 def _period(args: argparse.Namespace, now: datetime) -> Period:
-    from bot.review import Period, PeriodError, parse_moment
+    from bot.review.period import Period, PeriodError
 
-    since = until = None
     try:
-        if args.since is not None:
-            since = parse_moment(args.since, now)
-    except PeriodError as exc:
-        raise UsageError(f"--since: {exc}") from None
-    try:
-        if args.until is not None:
-            until = parse_moment(args.until, now, end=True)
-    except PeriodError as exc:
-        raise UsageError(f"--until: {exc}") from None
-    try:
-        return Period(since, until)
+        return Period.parse(args.since, args.until, now)
     except PeriodError as exc:
         raise UsageError(str(exc)) from None
 
@@ -213,10 +203,19 @@ def _load_matcher(folder: Path) -> Matcher:
     return Matcher(require_knowledge(folder))
 
 
-def _matcher_task(args: argparse.Namespace, settings: Settings) -> asyncio.Task[Matcher]:
-    """Load the knowledge base in a thread: SQLite reads the log meanwhile."""
+async def _beside_matcher(
+    args: argparse.Namespace, settings: Settings, read: Awaitable[T]
+) -> tuple[T, Matcher]:
+    """Run the database reads while the knowledge base loads in a thread; both finish
+    (or fail) before this returns, so the database is never closed under a read."""
     folder = knowledge_dir(settings, args.knowledge)
-    return asyncio.create_task(asyncio.to_thread(_load_matcher, folder))
+    done, matcher = await asyncio.gather(
+        read, asyncio.to_thread(_load_matcher, folder), return_exceptions=True
+    )
+    for outcome in (done, matcher):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return cast(T, done), cast("Matcher", matcher)
 
 
 def _check_out(path: Path | None) -> None:
@@ -256,7 +255,7 @@ def _write_file(path: Path, text: str) -> None:
 
 def _print_json_or_text(as_json: bool, data: Callable[[], object], text: Callable[[], str]) -> None:
     """Write ``data()`` as indented JSON, or ``text()`` as it is."""
-    from bot.reports import json_safe, terminal_safe
+    from bot.review.text import json_safe, terminal_safe
 
     if as_json:
         sys.stdout.write(json_safe(json.dumps(data(), ensure_ascii=False, indent=2)) + "\n")
@@ -269,7 +268,7 @@ def _print_json_or_text(as_json: bool, data: Callable[[], object], text: Callabl
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """Logged questions, oldest first: a table, JSON lines or CSV."""
-    from bot import reports
+    from bot.review import text as reports
 
     def prepare(now: datetime) -> Body:
         if args.status is not None and args.status not in STATUSES:
@@ -306,8 +305,8 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     """Clusters of ambiguous and no-match questions with their nearest entry."""
-    from bot.reports import format_clusters_text
-    from bot.review import unanswered_clusters
+    from bot.review.clusters import cluster_unanswered, read_unanswered
+    from bot.review.text import format_clusters_text
 
     def prepare(now: datetime) -> Body:
         _non_negative(args.limit, "--limit")
@@ -315,13 +314,9 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
         period = _period(args, now)
 
         async def body(storage: Storage, _: datetime) -> int:
-            report = await unanswered_clusters(
-                storage,
-                _matcher_task(args, settings),
-                period,
-                limit=args.limit,
-                max_texts=args.max_texts,
-            )
+            read = read_unanswered(storage, period, max_texts=args.max_texts)
+            unanswered, matcher = await _beside_matcher(args, settings, read)
+            report = await cluster_unanswered(unanswered, matcher, limit=args.limit)
             _print_json_or_text(args.json, report.to_json, lambda: format_clusters_text(report))
             return EXIT_OK
 
@@ -332,8 +327,8 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
     """YAML snippets for the clusters: new phrasings or new-entry skeletons."""
-    from bot.review import unanswered_clusters
-    from bot.suggest import DEFAULT_MIN_SCORE, suggest_yaml
+    from bot.review.clusters import cluster_unanswered, read_unanswered
+    from bot.review.suggest import DEFAULT_MIN_SCORE, suggest_yaml
 
     def prepare(now: datetime) -> Body:
         _non_negative(args.limit, "--limit")
@@ -345,11 +340,10 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError(f"--min-score must be between 0 and 1, got {min_score}")
 
         async def body(storage: Storage, _: datetime) -> int:
-            matcher = _matcher_task(args, settings)
-            report = await unanswered_clusters(
-                storage, matcher, period, limit=args.limit, max_texts=args.max_texts
-            )
-            text = suggest_yaml(report, (await matcher).kb, min_score=min_score)
+            read = read_unanswered(storage, period, max_texts=args.max_texts)
+            unanswered, matcher = await _beside_matcher(args, settings, read)
+            report = await cluster_unanswered(unanswered, matcher, limit=args.limit)
+            text = suggest_yaml(report, matcher.kb, min_score=min_score)
             if args.out is None:
                 sys.stdout.write(text)
             else:
@@ -365,8 +359,8 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     """Totals, per-day counts and answer rate, top entries, feedback, busiest hours."""
-    from bot.reports import format_stats_text
-    from bot.review import compute_stats
+    from bot.review.stats import compute_stats
+    from bot.review.text import format_stats_text
 
     def prepare(now: datetime) -> Body:
         _non_negative(args.top, "--top")
@@ -387,7 +381,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """The HTML report, written atomically to --out."""
-    from bot.report_html import build_report
+    from bot.review.html_report import finish_report, read_report
 
     def prepare(now: datetime) -> Body:
         _non_negative(args.clusters, "--clusters")
@@ -396,14 +390,9 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         _check_out(args.out)
 
         async def body(storage: Storage, now: datetime) -> int:
-            page = await build_report(
-                storage,
-                _matcher_task(args, settings),
-                period,
-                now=now,
-                clusters=args.clusters,
-                max_texts=args.max_texts,
-            )
+            read = read_report(storage, period, now=now, max_texts=args.max_texts)
+            (stats, unanswered), matcher = await _beside_matcher(args, settings, read)
+            page = await finish_report(stats, unanswered, matcher, clusters=args.clusters)
             _write_file(args.out, page)
             if str(args.out) != "-":
                 print(f"wrote {args.out} ({len(page.encode()) // 1024} KiB)")
@@ -421,7 +410,7 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     year such as 0226 for 2026), is refused unless --force: purging cannot be undone.
     """
     from bot.querylog import format_time
-    from bot.review import PeriodError, parse_moment
+    from bot.review.period import PeriodError, parse_moment
 
     def prepare(now: datetime) -> Body:
         try:

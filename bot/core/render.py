@@ -37,7 +37,6 @@ NO_MATCH_SCOPE: Final = (
     "pilkada: kampanye, media sosial, atribut, sanksi, dan cara melapor."
 )
 NO_MATCH_TEXT: Final = f"Maaf, saya belum bisa menjawab pertanyaan itu. {NO_MATCH_SCOPE}"
-NO_MATCH_NOTED: Final = "Pertanyaan Anda sudah dicatat untuk ditinjau admin."
 AMBIGUOUS_TEXT: Final = "Maksud Anda:"
 
 # Questions offered when nothing matched: one per popular area.
@@ -107,6 +106,12 @@ class Reply:
     def flat_buttons(self) -> list[Button]:
         """All buttons in reading order."""
         return [b for row in self.buttons for b in row]
+
+    def with_note(self, note: str) -> Reply:
+        """The reply with a closing paragraph (plain text) added by the caller, e.g. the
+        Telegram side's "your question was noted" once it has logged the question: core
+        renders what it knows, never a promise about what the caller does."""
+        return Reply(f"{self.text}\n\n{note}", f"{self.html}\n\n{html.escape(note)}", self.buttons)
 
 
 def verdict_label(verdict: str) -> str:
@@ -286,14 +291,13 @@ def render_ambiguous(result: MatchResult) -> Reply:
     return Reply("\n".join(lines), "\n".join(html_lines), rows)
 
 
-def render_no_match(*, noted: bool = True, topic: OffTopic | None = None) -> Reply:
+def render_no_match(*, topic: OffTopic | None = None) -> Reply:
     """A polite 'I cannot answer that', what the bot answers, and example questions.
 
     With the out-of-scope topic the question belongs to, the reply names it and says
     where to ask instead.
     """
     examples = "\n".join(f"• {q}" for q in EXAMPLE_QUESTIONS)
-    tail = f"\n\n{NO_MATCH_NOTED}" if noted else ""
     head = NO_MATCH_TEXT
     html_head = html.escape(NO_MATCH_TEXT)
     if topic is not None:
@@ -302,10 +306,8 @@ def render_no_match(*, noted: bool = True, topic: OffTopic | None = None) -> Rep
         html_head = (
             f"{html.escape(lead)} {html.escape(topic.referral)}\n\n{html.escape(NO_MATCH_SCOPE)}"
         )
-    text = f"{head}\n\nContoh pertanyaan:\n{examples}{tail}"
-    html_text = (
-        f"{html_head}\n\n<b>Contoh pertanyaan:</b>\n{html.escape(examples)}{html.escape(tail)}"
-    )
+    text = f"{head}\n\nContoh pertanyaan:\n{examples}"
+    html_text = f"{html_head}\n\n<b>Contoh pertanyaan:</b>\n{html.escape(examples)}"
     return Reply(text, html_text)
 
 

@@ -8,29 +8,23 @@ import secrets
 import signal
 from dataclasses import dataclass
 
-from telegram import BotCommand, Update
+from telegram import BotCommand
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken
 from telegram.ext import (
     ApplicationBuilder,
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     Defaults,
-    InlineQueryHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.core.engine import Engine
 from bot.querylog import LogWriter, Storage
 from bot.settings import Settings
 from bot.tg import handlers
+from bot.tg.context import BotServices, NetralApp
 from bot.tg.delivery import RetryingRateLimiter
 from bot.tg.polling import ALLOWED_UPDATES, DurablePoller
 from bot.tg.processing import ChatOrderedProcessor
-from bot.tg.state import BotServices, Context, NetralApp
 from bot.tg.texts import COMMANDS
 from bot.tg.webhook import WebhookServer
 
@@ -47,38 +41,11 @@ class Timeouts:
     pool: float = 5.0
 
 
-def _handlers() -> list[BaseHandler[Update, Context, object]]:
-    # Order matters only where filters overlap: commands before the catch-all text handler,
-    # and text (incl. captions) before the non-text fallback. Edited messages are ignored
-    # on purpose (filters.UpdateType.MESSAGE): an edit is not a new question.
-    new = filters.UpdateType.MESSAGE
-    return [
-        CommandHandler("start", handlers.start, filters=new),
-        CommandHandler(["help", "bantuan"], handlers.help_command, filters=new),
-        CommandHandler("tentang", handlers.about, filters=new),
-        CommandHandler("topik", handlers.topics, filters=new),
-        CommandHandler("tanya", handlers.ask_command, filters=new),
-        CommandHandler("stats", handlers.stats, filters=new),
-        CommandHandler("unanswered", handlers.unanswered, filters=new),
-        CommandHandler("laporan", handlers.report, filters=new),
-        CommandHandler("reload", handlers.reload_knowledge, filters=new),
-        MessageHandler(
-            new & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, handlers.text_message
-        ),
-        MessageHandler(
-            new & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL,
-            handlers.non_text_message,
-        ),
-        CallbackQueryHandler(handlers.button),
-        InlineQueryHandler(handlers.inline_query),
-    ]
-
-
 def build_application(
     settings: Settings,
     engine: Engine,
-    storage: Storage | None = None,
-    writer: LogWriter | None = None,
+    storage: Storage,
+    writer: LogWriter,
     *,
     timeouts: Timeouts = Timeouts(),
     rate_limiter: RetryingRateLimiter | None = None,
@@ -118,7 +85,7 @@ def build_application(
     services.settings, services.engine = settings, engine
     services.storage, services.writer = storage, writer
     processor.bind(services, app.update_queue.put)
-    app.add_handlers(_handlers())
+    app.add_handlers(handlers.ALL)
     app.add_error_handler(handlers.on_error)
     return app
 
@@ -154,8 +121,7 @@ async def serve(
             loop.add_signal_handler(sig, stop.set)
     services = app.bot_data
     writer = services.writer
-    if writer is not None:
-        writer.start()
+    writer.start()
     try:
         async with app:  # initialize ... shutdown
             await _announce_commands_safely(app)
@@ -170,8 +136,7 @@ async def serve(
                 if app.running:
                     await app.stop()
     finally:
-        if writer is not None:
-            await writer.close()
+        await writer.close()
         if stop_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)

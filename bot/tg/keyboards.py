@@ -7,7 +7,7 @@ from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.models import KnowledgeBase
+from bot.core.models import EventKind, KnowledgeBase
 from bot.core.render import Button
 
 CALLBACK_LIMIT: Final = 64  # bytes, Telegram's limit for callback_data
@@ -21,6 +21,12 @@ SEP: Final = ":"
 #   c:<category_id>            the entries of a category
 _KIND_CODES: Final = {"suggestion": "s", "related": "r", "entry": "t", "sources": "x"}
 _CODE_KINDS: Final = {v: k for k, v in _KIND_CODES.items()}
+# What opening an entry by each kind of button is in the log (sources are not logged).
+_ENTRY_EVENTS: Final[dict[str, EventKind]] = {
+    "suggestion": "suggestion_pick",
+    "related": "related",
+    "entry": "button",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,16 @@ class Callback:
     target: str = ""  # entry or category id
     qid: str = ""
     kind: str = ""  # for entry: suggestion | related | entry | sources; for feedback: up | down
+
+    @property
+    def event(self) -> EventKind | None:
+        """The query-log event of this press (None: not logged): the one translation from
+        button kinds to :data:`bot.core.models.EventKind`."""
+        if self.action == "feedback":
+            return "feedback_up" if self.kind == "up" else "feedback_down"
+        if self.action == "entry":
+            return _ENTRY_EVENTS.get(self.kind)
+        return None
 
 
 def encode(action: str, *parts: str) -> str:

@@ -20,8 +20,8 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
+from bot.tg.context import BotServices, NetralApp
 from bot.tg.delivery import _retry_after_seconds
-from bot.tg.state import BotServices, NetralApp
 
 _LOG = logging.getLogger(__name__)
 
@@ -56,14 +56,12 @@ class DurablePoller:
     async def recover(self) -> int | None:
         """Queue the updates left pending by a previous run; returns the next offset."""
         storage = self.services.storage
-        if storage is None:
-            return None
         recovered = 0
         expired = await storage.expire_pending_updates(PENDING_MAX_AGE)
         if expired:
             _LOG.error("gave up %d pending update(s) older than %s", expired, PENDING_MAX_AGE)
         for uid, payload, attempts in await storage.pending_updates():
-            if attempts >= self.services.max_attempts:
+            if attempts >= self.services.journal.max_attempts:
                 _LOG.error("update %s failed %d times before: given up", uid, attempts)
                 await storage.mark_update_failed(uid, f"gave up after {attempts} attempts")
                 continue
@@ -73,7 +71,7 @@ class DurablePoller:
                 _LOG.error("update %s cannot be read back (%s): given up", uid, exc)
                 await storage.mark_update_failed(uid, f"unreadable: {type(exc).__name__}")
                 continue
-            self.services.attempts[uid] = attempts
+            self.services.journal.recovered(uid, attempts)
             await self.app.update_queue.put(update)
             recovered += 1
         if recovered:
@@ -174,11 +172,10 @@ class DurablePoller:
                 parsed.append(Update.de_json(item, self.app.bot))
             except Exception as exc:
                 _LOG.error("update %s cannot be parsed (%s): skipped", uid, exc)
-                if storage is not None:
-                    try:
-                        await storage.save_failed_update(uid, f"unparseable: {type(exc).__name__}")
-                    except Exception:
-                        _LOG.exception("update %s: could not journal the failure", uid)
+                try:
+                    await storage.save_failed_update(uid, f"unparseable: {type(exc).__name__}")
+                except Exception:
+                    _LOG.exception("update %s: could not journal the failure", uid)
             offset = uid + 1
         if parsed:
             await self._journal(parsed)
@@ -187,8 +184,6 @@ class DurablePoller:
     async def _journal(self, updates: Sequence[Update]) -> None:
         """Store a batch durably before it is confirmed; retry a failing disk briefly."""
         storage = self.services.storage
-        if storage is None:
-            return
         rows = [(u.update_id, u.to_json()) for u in updates]
         for attempt in range(5):
             try:

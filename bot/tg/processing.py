@@ -21,7 +21,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.querylog import LogRecord
-from bot.tg.state import BotServices
+from bot.tg.context import BotServices
 
 _LOG = logging.getLogger(__name__)
 
@@ -88,30 +88,22 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             await coroutine
             return
         services = self._services
+        journal = services.journal
         uid = update.update_id
-        attempts = services.attempts.get(uid, 0) + 1
-        services.attempts[uid] = attempts
-        storage = services.storage
-        if storage is not None:
-            try:
-                await storage.begin_attempt(uid, update.to_json())
-            except Exception:
-                _LOG.exception("update %s: could not journal the attempt", uid)
-        services.failed_updates.discard(uid)
-        # This attempt's log rows (a failed attempt's rows are replaced by the next one's).
-        records: list[LogRecord] = []
-        services.update_records[id(update)] = records
+        attempts = journal.begin(uid, update)
+        try:
+            await services.storage.begin_attempt(uid, update.to_json())
+        except Exception:
+            _LOG.exception("update %s: could not journal the attempt", uid)
         try:
             await coroutine
         finally:
-            services.update_records.pop(id(update), None)
-        failed = uid in services.failed_updates
-        services.failed_updates.discard(uid)
-        if failed and attempts < services.max_attempts and self.requeue is not None:
+            failed, records = journal.end(uid, update)
+        if failed and journal.may_retry(uid) and self.requeue is not None:
             _LOG.warning("update %s failed (attempt %d), retrying", uid, attempts)
             self._schedule_retry(update)
             return
-        services.attempts.pop(uid, None)
+        journal.forget(uid)
         if failed:
             _LOG.error("update %s failed %d times: given up", uid, attempts)
         await self._finish(uid, records, f"handler failed {attempts} times" if failed else None)
@@ -123,10 +115,6 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         and one that waits on a sick database leaves the update pending for recovery."""
         services = self._services
         storage = services.storage
-        if storage is None:
-            for record in records:
-                services.record(None, record)
-            return
         try:
             await storage.finish_update(uid, records, error=error)
             return
@@ -135,7 +123,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 "update %s: could not write its outcome (%s: %s)", uid, type(exc).__name__, exc
             )
         writer = services.writer
-        if records and writer is not None:
+        if records:
             for record in records:
                 writer.submit(record)
             if not await writer.flush():

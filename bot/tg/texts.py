@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import html
+from datetime import UTC, timedelta
 from typing import Final
 
 from bot.core.render import DISCLAIMER
+from bot.review.clusters import ClusterReport
+from bot.review.labels import STATUS_LABELS
+from bot.review.stats import LogStats
+from bot.settings import RECENT_DAYS
+
+# Closes a no-match reply once its question is in the log (added by the handler that logs
+# it, never by core: `netral ask` logs nothing and must not say this).
+NOTED: Final = "Pertanyaan Anda sudah dicatat untuk ditinjau admin."
 
 # (command, description) for setMyCommands: the menu Telegram shows.
 COMMANDS: Final = (
@@ -85,4 +95,84 @@ RELOAD_OK: Final = "✅ Basis pengetahuan dimuat ulang: {entries} entri, {phrasi
 RELOAD_FAILED: Final = (
     "❌ Basis pengetahuan TIDAK dimuat ulang; versi lama tetap dipakai.\n"
     "Kesalahan ({count}):\n{errors}"
+)
+
+
+# ---------------------------------------------- admin commands: /stats, /unanswered, /laporan
+
+
+def format_stats_html(stats: LogStats) -> str:
+    """/stats: volumes, status shares, top entries and feedback (HTML)."""
+    today = stats.generated.astimezone(UTC).date()
+    lines = [
+        "<b>Statistik pertanyaan</b>",
+        f"Hari ini: {stats.questions_since(today)} · "
+        f"7 hari: {stats.questions_since(today - timedelta(days=6))} · Total: {stats.total}",
+        f"Pengguna berbeda: {stats.users}",
+        "",
+        "<b>Status</b> (sepanjang waktu)",
+    ]
+    for status, label in STATUS_LABELS.items():
+        lines.append(f"• {label}: {stats.by_status.get(status, 0)} ({stats.share(status):.0%})")
+    lines += ["", "<b>Entri teratas</b>"]
+    if stats.top_entries:
+        lines += [
+            f"{i}. {html.escape(eid)} — {n}" for i, (eid, n) in enumerate(stats.top_entries, 1)
+        ]
+    else:
+        lines.append("(belum ada)")
+    lines += ["", f"<b>Masukan</b>: 👍 {stats.feedback_up} · 👎 {stats.feedback_down}"]
+    worst = stats.most_down(3)
+    if worst:
+        lines.append(
+            "Paling banyak 👎: "
+            + ", ".join(f"{html.escape(f.entry_id or '?')} ({f.down})" for f in worst)
+        )
+    busiest = stats.busiest_hours(3)
+    if busiest:
+        lines.append(
+            "Jam tersibuk (WIB): " + ", ".join(f"{(h + 7) % 24:02d}:00 ({n})" for h, n in busiest)
+        )
+    return "\n".join(lines)
+
+
+def format_clusters_html(report: ClusterReport, days: int = RECENT_DAYS) -> str:
+    """/unanswered: the biggest clusters of unanswered questions of the last ``days`` days
+    (HTML)."""
+    if not report.clusters:
+        return f"Belum ada pertanyaan yang tidak terjawab dalam {days} hari terakhir."
+    lines = [
+        f"<b>{report.total} pertanyaan belum terjawab ({days} hari), "
+        f"{report.cluster_count} kelompok</b>",
+    ]
+    for i, cluster in enumerate(report.clusters, 1):
+        nearest = (
+            f"terdekat: {html.escape(cluster.nearest)} ({cluster.score:.2f})"
+            if cluster.nearest
+            else "tanpa entri terdekat"
+        )
+        if cluster.offtopic:
+            nearest += f"; di luar cakupan: {html.escape(cluster.offtopic)}"
+        lines.append("")
+        lines.append(
+            f"{i}. <b>{cluster.size}×</b> “{html.escape(cluster.label[:200])}” — {nearest}; "
+            f"terakhir <i>{cluster.last:%Y-%m-%d %H:%M} UTC</i>"
+        )
+        for other in cluster.examples[1:]:
+            lines.append(f"   · {html.escape(other[:200])}")
+    lines += ["", "Saran YAML: <code>netral logs suggest</code>"]
+    return "\n".join(lines)
+
+
+def report_caption(period_text: str) -> str:
+    """The caption of the /laporan document."""
+    return (
+        f"Laporan pertanyaan Netral, periode {html.escape(period_text)}. "
+        "Buka berkas ini di peramban (bisa tanpa internet)."
+    )
+
+
+LAPORAN_USAGE: Final = (
+    f"Periode tidak dikenali. Contoh: <code>/laporan</code> ({RECENT_DAYS} hari), "
+    "<code>/laporan 7d</code>, <code>/laporan 2026-11-01</code>, <code>/laporan semua</code>."
 )

@@ -25,7 +25,7 @@ import tornado.httpserver
 import tornado.web
 from telegram import Update
 
-from bot.tg.state import NetralApp
+from bot.tg.context import NetralApp
 
 _LOG = logging.getLogger(__name__)
 
@@ -67,23 +67,21 @@ async def accept_update(app: NetralApp, uid: int, data: dict[str, Any]) -> bool:
         update = Update.de_json(data, app.bot)
     except Exception as exc:
         _LOG.error("update %s cannot be parsed (%s): skipped", uid, exc)
-        if storage is not None:
-            try:
-                await storage.save_failed_update(uid, f"unparseable: {type(exc).__name__}")
-            except Exception:
-                _LOG.exception("update %s: could not journal the failure", uid)
-                return False
-        return True
-    if storage is not None:
         try:
-            new = await storage.save_updates([(uid, update.to_json())])
+            await storage.save_failed_update(uid, f"unparseable: {type(exc).__name__}")
         except Exception:
-            _LOG.exception("update %s: could not journal it", uid)
+            _LOG.exception("update %s: could not journal the failure", uid)
             return False
-        if not new:
-            # Already known: in progress, answered, or pending for the recovery.
-            _LOG.info("update %s delivered again: ignored", uid)
-            return True
+        return True
+    try:
+        new = await storage.save_updates([(uid, update.to_json())])
+    except Exception:
+        _LOG.exception("update %s: could not journal it", uid)
+        return False
+    if not new:
+        # Already known: in progress, answered, or pending for the recovery.
+        _LOG.info("update %s delivered again: ignored", uid)
+        return True
     await app.update_queue.put(update)
     return True
 

@@ -15,8 +15,7 @@ from typing import Final
 
 from bot.core.models import KnowledgeBase
 from bot.knowledge import OFFTOPIC_FILE
-from bot.querylog import format_time
-from bot.review import Cluster, ClusterReport
+from bot.review.clusters import Cluster, ClusterReport
 
 DEFAULT_MIN_SCORE: Final = 0.5
 MAX_SLUG_WORDS: Final = 5
@@ -64,12 +63,6 @@ def slug(words: tuple[str, ...] | list[str], taken: set[str]) -> str:
     return candidate
 
 
-def _period(report: ClusterReport) -> str:
-    since, until = report.period.since, report.period.until
-    start = format_time(since) if since else "the first question"
-    return f"{start} .. {format_time(until) if until else 'now'} (UTC)"
-
-
 def _comment(text: str) -> str:
     """A YAML comment line; line breaks in logged text cannot end the comment."""
     return "# " + " ".join(text.split())
@@ -97,7 +90,7 @@ def suggest_yaml(
     lines = [
         _comment(
             f"netral logs suggest: {len(report.clusters)} cluster(s) of unanswered questions, "
-            f"period {_period(report)}."
+            f"period {report.period.bounds()} (UTC)."
         ),
         "# Nothing in knowledge/ has been changed. Paste what you accept into the category",
         "# file, complete every TODO, then check with: netral validate",

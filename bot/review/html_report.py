@@ -4,6 +4,9 @@ Everything is inline: CSS in a ``<style>`` element and charts as SVG drawn here,
 The page loads no script, font, image or style sheet, so it works offline and as an e-mail
 attachment. Every piece of data (question texts, entry ids and titles) is escaped with
 :func:`html.escape`. Labels are in Bahasa Indonesia: the page is meant to be forwarded.
+
+The module is long (about 600 lines) but one idea: the page, its sections and the SVG
+primitives they share; splitting the SVG helpers out would only add an import.
 """
 
 from __future__ import annotations
@@ -11,26 +14,25 @@ from __future__ import annotations
 import asyncio
 import html
 import math
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 from bot.core.matcher import Matcher
-from bot.querylog import Storage
-from bot.review import (
+from bot.querylog import ReviewQueries
+from bot.review.clusters import (
     ClusterReport,
-    DayCount,
-    LogStats,
-    Period,
-    compute_stats,
-    unanswered_clusters,
+    UnansweredTexts,
+    cluster_unanswered,
+    read_unanswered,
 )
+from bot.review.labels import STATUS_LABELS, pct
+from bot.review.period import SHORT_MONTHS, Period
+from bot.review.stats import DayCount, LogStats, compute_stats
 
 COLORS: Final = {"answered": "#2e7d32", "ambiguous": "#f0a500", "no_match": "#c62828"}
-LABELS: Final = {"answered": "terjawab", "ambiguous": "ambigu", "no_match": "tidak cocok"}
 RATE_COLOR: Final = "#1565c0"
-MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 WIDTH: Final = 960  # SVG user units; the charts scale to the page width
 TOP_CLUSTERS: Final = 15
 # The report shows the biggest clusters only, which the most asked texts already form.
@@ -97,33 +99,44 @@ class _Bucket:
 # --------------------------------------------------------------------------- entry points
 
 
+async def read_report(
+    storage: ReviewQueries, period: Period, *, now: datetime, max_texts: int = REPORT_MAX_TEXTS
+) -> tuple[LogStats, UnansweredTexts]:
+    """The database half of the report: the period's statistics and unanswered texts."""
+    stats, unanswered = await asyncio.gather(
+        compute_stats(storage, period, now=now),
+        read_unanswered(storage, period, max_texts=max_texts),
+    )
+    return stats, unanswered
+
+
+async def finish_report(
+    stats: LogStats,
+    unanswered: UnansweredTexts,
+    matcher: Matcher,
+    *,
+    clusters: int = TOP_CLUSTERS,
+) -> str:
+    """The knowledge-base half: cluster the texts and render the page."""
+    report = await cluster_unanswered(unanswered, matcher, limit=clusters)
+    titles = {entry.id: entry.title for entry in matcher.kb.entries}
+    # Rendering is CPU work: in a thread, so that a running bot keeps answering meanwhile.
+    return await asyncio.to_thread(render_report, stats, report, titles)
+
+
 async def build_report(
-    storage: Storage,
-    matcher: Matcher | Awaitable[Matcher],
+    storage: ReviewQueries,
+    matcher: Matcher,
     period: Period,
     *,
     now: datetime,
     clusters: int = TOP_CLUSTERS,
     max_texts: int = REPORT_MAX_TEXTS,
 ) -> str:
-    """Read the period's statistics and clusters and render the page.
-
-    ``matcher`` may be an awaitable, e.g. a task loading the knowledge base in a thread:
-    SQLite reads the statistics and the unanswered texts meanwhile.
-    """
-    pending = matcher if isinstance(matcher, Matcher) else asyncio.ensure_future(matcher)
-    try:
-        stats, report = await asyncio.gather(
-            compute_stats(storage, period, now=now),
-            unanswered_clusters(storage, pending, period, limit=clusters, max_texts=max_texts),
-        )
-    finally:
-        if isinstance(pending, asyncio.Future) and not pending.done():
-            pending.cancel()
-    matcher = pending if isinstance(pending, Matcher) else pending.result()
-    titles = {entry.id: entry.title for entry in matcher.kb.entries}
-    # Rendering is CPU work: in a thread, so that a running bot keeps answering meanwhile.
-    return await asyncio.to_thread(render_report, stats, report, titles)
+    """Read the period's statistics and clusters and render the page (/laporan). The CLI
+    runs :func:`read_report` beside the knowledge-base loading, then :func:`finish_report`."""
+    stats, unanswered = await read_report(storage, period, now=now, max_texts=max_texts)
+    return await finish_report(stats, unanswered, matcher, clusters=clusters)
 
 
 def render_report(
@@ -131,7 +144,7 @@ def render_report(
 ) -> str:
     """The whole page as a string (UTF-8 when written)."""
     titles = titles or {}
-    period = _period_text(stats)
+    period = stats.period.days(stats.days[0].day if stats.days else None, stats.generated)
     generated = stats.generated.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         "<!DOCTYPE html>",
@@ -161,21 +174,6 @@ def render_report(
     return "\n".join(parts) + "\n"
 
 
-def _period_text(stats: LogStats) -> str:
-    """``1 Nov 2026 – 30 Nov 2026`` (UTC): an open start is the first day with questions."""
-    start: date | None = stats.period.since.date() if stats.period.since else None
-    if start is None and stats.days:
-        start = stats.days[0].day
-    end = stats.period.until - timedelta(milliseconds=1) if stats.period.until else None
-    stop = (end or stats.generated).astimezone(UTC).date()
-    first = _day(start) if start else "awal"
-    return f"{first} – {_day(stop)}" + ("" if end else " (sekarang)")
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
 # --------------------------------------------------------------------------- sections
 
 
@@ -183,7 +181,7 @@ def _cards(stats: LogStats, clusters: ClusterReport) -> str:
     unanswered = stats.by_status["ambiguous"] + stats.by_status["no_match"]
     cards = [
         (_n(stats.total), "pertanyaan"),
-        (_pct(stats.answer_rate) if stats.total else "–", "terjawab langsung"),
+        (_pct0(stats.answer_rate) if stats.total else "–", "terjawab langsung"),
         (_n(unanswered), "belum terjawab (ambigu + tidak cocok)"),
         (_n(clusters.cluster_count), "kelompok pertanyaan belum terjawab"),
         (_n(stats.users), "pengguna berbeda (pseudonim)"),
@@ -223,7 +221,7 @@ def _daily_section(stats: LogStats) -> str:
         f"<tr><td>{_e(b.label)}</td><td class='n'>{_n(b.total)}</td>"
         f"<td class='n'>{_n(b.answered)}</td><td class='n'>{_n(b.ambiguous)}</td>"
         f"<td class='n'>{_n(b.no_match)}</td>"
-        f"<td class='n'>{'–' if b.rate is None else _pct(b.rate)}</td></tr>"
+        f"<td class='n'>{'–' if b.rate is None else _pct0(b.rate)}</td></tr>"
         for b in buckets
     )
     table = (
@@ -232,7 +230,7 @@ def _daily_section(stats: LogStats) -> str:
         "<th class='n'>Ambigu</th><th class='n'>Tidak cocok</th>"
         f"<th class='n'>Tingkat terjawab</th></tr>{rows}</table></details>"
     )
-    legend = _legend([(COLORS[s], LABELS[s]) for s in COLORS] + [(RATE_COLOR, "% terjawab")])
+    legend = _legend([(COLORS[s], STATUS_LABELS[s]) for s in COLORS] + [(RATE_COLOR, "% terjawab")])
     return f"<section><h2>{title}</h2>{_time_chart(buckets)}{legend}{table}</section>"
 
 
@@ -255,7 +253,7 @@ def _time_chart(buckets: Sequence[_Bucket]) -> str:
         tip = (
             f"{b.label}: {_n(b.total)} pertanyaan, {_n(b.answered)} terjawab, "
             f"{_n(b.ambiguous)} ambigu, {_n(b.no_match)} tidak cocok"
-            + ("" if b.rate is None else f" ({_pct(b.rate)} terjawab)")
+            + ("" if b.rate is None else f" ({_pct0(b.rate)} terjawab)")
         )
         out.append(f"<g><title>{_e(tip)}</title>")
         for status, count in (
@@ -299,7 +297,7 @@ def _time_labels(buckets: Sequence[_Bucket], left: float, step: float, y: float)
             x = left + i * step
             if key != month and x - last_x >= 48:  # a partial first month can crowd
                 month, last_x = key, x
-                text = f"{MONTHS[b.start.month - 1]} {b.start.year % 100:02d}"
+                text = f"{SHORT_MONTHS[b.start.month - 1]} {b.start.year % 100:02d}"
                 labels.append(_text(x, y, text, anchor="start"))
             elif key != month:
                 month = key
@@ -307,15 +305,16 @@ def _time_labels(buckets: Sequence[_Bucket], left: float, step: float, y: float)
         every = max(1, math.ceil(len(buckets) / 8))
         for i in range(0, len(buckets), every):
             d = buckets[i].start
-            label = f"{d.day} {MONTHS[d.month - 1]}"
+            label = f"{d.day} {SHORT_MONTHS[d.month - 1]}"
             labels.append(_text(left + i * step, y, label, anchor="start"))
     return labels
 
 
 def _status_section(stats: LogStats) -> str:
     rows = "".join(
-        f"<tr><td>{_swatch(COLORS[s])}{LABELS[s]}</td><td class='n'>{_n(stats.by_status[s])}</td>"
-        f"<td class='n'>{_pct(stats.share(s))}</td></tr>"
+        f"<tr><td>{_swatch(COLORS[s])}{STATUS_LABELS[s]}</td>"
+        f"<td class='n'>{_n(stats.by_status[s])}</td>"
+        f"<td class='n'>{_pct0(stats.share(s))}</td></tr>"
         for s in COLORS
     )
     table = (
@@ -349,10 +348,10 @@ def _donut(stats: LogStats) -> str:
             f'<circle cx="{c}" cy="{c}" r="{radius}" fill="none" stroke="{color}" '
             f'stroke-width="{width}" stroke-dasharray="{length:.2f} {circumference:.2f}" '
             f'stroke-dashoffset="{-offset:.2f}" transform="rotate(-90 {c} {c})">'
-            f"<title>{_e(LABELS[status])}: {_pct(share)}</title></circle>"
+            f"<title>{_e(STATUS_LABELS[status])}: {_pct0(share)}</title></circle>"
         )
         offset += length
-    out.append(_text(c, c - 2, _pct(stats.answer_rate) if stats.total else "–", size=24))
+    out.append(_text(c, c - 2, _pct0(stats.answer_rate) if stats.total else "–", size=24))
     out.append(_text(c, c + 18, "terjawab", size=12))
     out.append("</svg>")
     return "".join(out)
@@ -367,7 +366,7 @@ def _entries_section(stats: LogStats, titles: Mapping[str, str]) -> str:
     rows = "".join(
         f"<tr><td class='n'>{i}</td><td><code>{_e(entry)}</code></td>"
         f"<td>{_e(titles.get(entry, ''))}</td><td class='n'>{_n(count)}</td>"
-        f"<td class='n'>{_pct(count / answered)}</td></tr>"
+        f"<td class='n'>{_pct0(count / answered)}</td></tr>"
         for i, (entry, count) in enumerate(stats.top_entries, 1)
     )
     table = (
@@ -429,7 +428,7 @@ def _feedback_section(stats: LogStats, titles: Mapping[str, str]) -> str:
     rows = "".join(
         f"<tr><td><code>{_e(f.entry_id or '(tidak diketahui)')}</code></td>"
         f"<td>{_e(titles.get(f.entry_id or '', ''))}</td><td class='n'>{_n(f.up)}</td>"
-        f"<td class='n'>{_n(f.down)}</td><td class='n'>{_pct(f.down / (f.up + f.down))}</td></tr>"
+        f"<td class='n'>{_n(f.down)}</td><td class='n'>{_pct0(f.down / (f.up + f.down))}</td></tr>"
         for f in ranked
     )
     worst = stats.most_down(5)
@@ -579,6 +578,10 @@ def _swatch(color: str) -> str:
 # --------------------------------------------------------------------------- formatting
 
 
+def _pct0(share: float) -> str:
+    return pct(share, 0)
+
+
 def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
@@ -586,10 +589,6 @@ def _e(text: str) -> str:
 def _n(value: int) -> str:
     """Indonesian thousands separator: 12.345."""
     return f"{value:,}".replace(",", ".")
-
-
-def _pct(share: float) -> str:
-    return f"{share * 100:.0f}%"
 
 
 def _short(text: str, limit: int) -> str:

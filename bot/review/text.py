@@ -1,22 +1,20 @@
-"""Text summaries of the query log, shared by the CLI and the admin commands.
-
-The numbers come from :mod:`bot.review` (the same functions for ``netral logs`` and the
-Telegram commands); this module only lays them out: plain text tables for the terminal,
-Telegram HTML for ``/stats`` and ``/unanswered``, and the row writers of ``logs list``.
+"""Plain-text layouts of the review for the terminal, and the row writers of ``logs list``
+(table, JSON lines, CSV). The Telegram HTML of /stats and /unanswered is in
+:mod:`bot.tg.texts`; the numbers come from :mod:`bot.review.stats` and ``.clusters``.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, timedelta
 from typing import Any, Final, TextIO
 
 from bot.querylog import QueryRow, format_time
-from bot.review import ClusterReport, LogStats
+from bot.review.clusters import ClusterReport
+from bot.review.labels import STATUS_LABELS, pct
+from bot.review.stats import LogStats
 
 # Characters that a terminal interprets: C0 and C1 controls (escape sequences, bell,
 # backspace, ...) and the bidi overrides that reorder what is shown.
@@ -49,86 +47,6 @@ def csv_safe(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
-STATUS_LABELS = {"answered": "terjawab", "ambiguous": "ambigu", "no_match": "tidak cocok"}
-
-# ----------------------------------------------------------------- Telegram (HTML)
-
-
-def format_stats_html(stats: LogStats) -> str:
-    """/stats: volumes, status shares, top entries and feedback (HTML)."""
-    today = stats.generated.astimezone(UTC).date()
-    lines = [
-        "<b>Statistik pertanyaan</b>",
-        f"Hari ini: {stats.questions_since(today)} · "
-        f"7 hari: {stats.questions_since(today - timedelta(days=6))} · Total: {stats.total}",
-        f"Pengguna berbeda: {stats.users}",
-        "",
-        "<b>Status</b> (sepanjang waktu)",
-    ]
-    for status, label in STATUS_LABELS.items():
-        lines.append(f"• {label}: {stats.by_status.get(status, 0)} ({stats.share(status):.0%})")
-    lines += ["", "<b>Entri teratas</b>"]
-    if stats.top_entries:
-        lines += [
-            f"{i}. {html.escape(eid)} — {n}" for i, (eid, n) in enumerate(stats.top_entries, 1)
-        ]
-    else:
-        lines.append("(belum ada)")
-    lines += ["", f"<b>Masukan</b>: 👍 {stats.feedback_up} · 👎 {stats.feedback_down}"]
-    worst = stats.most_down(3)
-    if worst:
-        lines.append(
-            "Paling banyak 👎: "
-            + ", ".join(f"{html.escape(f.entry_id or '?')} ({f.down})" for f in worst)
-        )
-    busiest = stats.busiest_hours(3)
-    if busiest:
-        lines.append(
-            "Jam tersibuk (WIB): " + ", ".join(f"{(h + 7) % 24:02d}:00 ({n})" for h, n in busiest)
-        )
-    return "\n".join(lines)
-
-
-def format_clusters_html(report: ClusterReport) -> str:
-    """/unanswered: the biggest clusters of unanswered questions (HTML)."""
-    if not report.clusters:
-        return "Belum ada pertanyaan yang tidak terjawab dalam 30 hari terakhir."
-    lines = [
-        f"<b>{report.total} pertanyaan belum terjawab (30 hari), "
-        f"{report.cluster_count} kelompok</b>",
-    ]
-    for i, cluster in enumerate(report.clusters, 1):
-        nearest = (
-            f"terdekat: {html.escape(cluster.nearest)} ({cluster.score:.2f})"
-            if cluster.nearest
-            else "tanpa entri terdekat"
-        )
-        if cluster.offtopic:
-            nearest += f"; di luar cakupan: {html.escape(cluster.offtopic)}"
-        lines.append("")
-        lines.append(
-            f"{i}. <b>{cluster.size}×</b> “{html.escape(cluster.label[:200])}” — {nearest}; "
-            f"terakhir <i>{cluster.last:%Y-%m-%d %H:%M} UTC</i>"
-        )
-        for other in cluster.examples[1:]:
-            lines.append(f"   · {html.escape(other[:200])}")
-    lines += ["", "Saran YAML: <code>netral logs suggest</code>"]
-    return "\n".join(lines)
-
-
-def report_caption(period_text: str) -> str:
-    """The caption of the /laporan document."""
-    return (
-        f"Laporan pertanyaan Netral, periode {html.escape(period_text)}. "
-        "Buka berkas ini di peramban (bisa tanpa internet)."
-    )
-
-
-LAPORAN_USAGE: Final = (
-    "Periode tidak dikenali. Contoh: <code>/laporan</code> (30 hari), "
-    "<code>/laporan 7d</code>, <code>/laporan 2026-11-01</code>, <code>/laporan semua</code>."
-)
-
 # ----------------------------------------------------------------- terminal (text)
 
 
@@ -146,23 +64,17 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
-
-
 def format_stats_text(stats: LogStats, *, days: int | None = None) -> str:
     """``netral logs stats``: every figure as plain-text tables (UTC)."""
-    since = format_time(stats.period.since) if stats.period.since else "the first question"
-    until = format_time(stats.period.until) if stats.period.until else "now"
     parts = [
-        f"Period: {since} .. {until} (UTC)",
+        f"Period: {stats.period.bounds()} (UTC)",
         f"Questions: {stats.total}   users (pseudonymous keys): {stats.users}   "
-        f"answered: {_pct(stats.answer_rate if stats.total else None)}",
+        f"answered: {pct(stats.answer_rate if stats.total else None)}",
         "",
         _table(
             ["status", "questions", "share"],
             [
-                [s, str(stats.by_status[s]), _pct(stats.share(s) if stats.total else None)]
+                [s, str(stats.by_status[s]), pct(stats.share(s) if stats.total else None)]
                 for s in STATUS_LABELS
             ],
             {1, 2},
@@ -183,7 +95,7 @@ def format_stats_text(stats: LogStats, *, days: int | None = None) -> str:
                         str(d.answered),
                         str(d.ambiguous),
                         str(d.no_match),
-                        _pct(d.answer_rate),
+                        pct(d.answer_rate),
                     ]
                     for d in shown
                 ],
@@ -211,7 +123,7 @@ def format_stats_text(stats: LogStats, *, days: int | None = None) -> str:
         _table(
             ["entry", "down", "up", "down share"],
             [
-                [f.entry_id or "(unknown)", str(f.down), str(f.up), _pct(f.down / (f.up + f.down))]
+                [f.entry_id or "(unknown)", str(f.down), str(f.up), pct(f.down / (f.up + f.down))]
                 for f in worst
             ],
             {1, 2, 3},
@@ -235,10 +147,8 @@ def format_stats_text(stats: LogStats, *, days: int | None = None) -> str:
 
 def format_clusters_text(report: ClusterReport) -> str:
     """``netral logs unanswered``: one block per cluster."""
-    since = format_time(report.period.since) if report.period.since else "the first question"
-    until = format_time(report.period.until) if report.period.until else "now"
     lines = [
-        f"Unanswered (ambiguous + no_match) {since} .. {until}: {report.total} questions, "
+        f"Unanswered (ambiguous + no_match) {report.period.bounds()}: {report.total} questions, "
         f"{report.cluster_count} clusters, the {len(report.clusters)} biggest below.",
     ]
     if report.unread:
