@@ -37,6 +37,11 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     # folder of the stem cache (bot/stemcache.py); None: ~/.cache/netral
     cache_dir: Path | None = None
+    # Several replicas (PostgreSQL): this process's share of Telegram's per-bot send limits
+    # (0 < share <= 1, e.g. 0.5 for each of two replicas), and how long a pending update
+    # stays with the replica holding it before another may take it over (seconds).
+    rate_share: float = 1.0
+    lease_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +62,12 @@ class Settings:
         if not isinstance(logging.getLevelName(level), int):
             raise SettingsError(f"NETRAL_LOG_LEVEL: unknown level '{level}'")
         db = env.get("NETRAL_DB", "").strip() or "data/netral.sqlite3"
+        share = _number(env, "NETRAL_RATE_SHARE", 1.0)
+        if not 0 < share <= 1:
+            raise SettingsError(f"NETRAL_RATE_SHARE: {share} is not in (0, 1]")
+        lease = _number(env, "NETRAL_LEASE_SECONDS", 30.0)
+        if not 1 <= lease <= 3600:
+            raise SettingsError(f"NETRAL_LEASE_SECONDS: {lease} is not between 1 and 3600")
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
             api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or None,
@@ -67,6 +78,8 @@ class Settings:
             log_level=level,
             webhook_secret=env.get("NETRAL_WEBHOOK_SECRET", "").strip() or None,
             cache_dir=Path(cache) if (cache := env.get("NETRAL_CACHE_DIR", "").strip()) else None,
+            rate_share=share,
+            lease_seconds=lease,
         )
 
     @property
@@ -82,3 +95,13 @@ class Settings:
             f"admins={len(self.admin_ids)}, knowledge_dir={self.knowledge_dir}, "
             f"log_level={self.log_level})"
         )
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise SettingsError(f"{name}: '{text}' is not a number") from None

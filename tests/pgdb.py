@@ -84,7 +84,14 @@ def fresh_schema() -> Iterator[str]:
     try:
         yield with_search_path(server, schema)
     finally:
-        _admin(f"DROP SCHEMA {schema} CASCADE")
+        # A connection a test left open (e.g. of a process it killed) must not hold the
+        # drop up: the tests run one at a time, so every other session is a leftover.
+        _admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND usename = current_user"
+        )
+        _admin(f"SET lock_timeout = '20s'; DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture

@@ -31,7 +31,14 @@ from bot.querylog.records import (
     new_qid,
     question_record,
 )
-from bot.querylog.storage import Inbox, LogSink, ReviewQueries, Storage, StorageOpenError
+from bot.querylog.storage import (
+    Inbox,
+    LogSink,
+    ReviewQueries,
+    SharedInbox,
+    Storage,
+    StorageOpenError,
+)
 from bot.querylog.writer import LogWriter
 
 __all__ = [
@@ -47,6 +54,7 @@ __all__ = [
     "QueryRecord",
     "QueryRow",
     "ReviewQueries",
+    "SharedInbox",
     "Storage",
     "StorageOpenError",
     "TextCount",

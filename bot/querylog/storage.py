@@ -10,7 +10,8 @@ default) registered in :func:`bot.querylog.open_storage`:
 * :class:`Inbox`: the durable update inbox of ``bot/tg/polling.py`` and ``processing.py``;
 * :class:`ReviewQueries`: the read side of ``netral logs``, /stats, /unanswered, /laporan;
 * :class:`Retention`: purge and vacuum;
-* :class:`Export`: whole tables, for ``netral db copy``.
+* :class:`Export`: whole tables, for ``netral db copy``;
+* :class:`SharedInbox`: leases on pending updates, when several processes share the inbox.
 
 Periods are ``since <= time < until`` with aware datetimes; None means unbounded. Results
 are ordered as documented so that every backend gives the same output.
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
 from bot.querylog.records import (
     EventRecord,
@@ -213,6 +214,28 @@ class Export(Protocol):
 
     async def existing_qids(self, qids: Sequence[str]) -> set[str]:
         """The ones among ``qids`` that are logged."""
+        ...
+
+
+@runtime_checkable
+class SharedInbox(Protocol):
+    """An inbox several processes share (PostgreSQL): each pending update is leased to the
+    process that received or claimed it. The SQLite backend (one process) has no leases."""
+
+    lease: timedelta
+
+    async def renew_leases(self) -> int:
+        """Extend the lease of every pending update this process holds; return how many."""
+        ...
+
+    async def claim_abandoned(self) -> list[tuple[int, str, int]]:
+        """Claim pending updates whose holder's lease ran out (or that nobody holds) and
+        return them as (update_id, payload, attempts), oldest first; never this process's
+        own updates, which are already in its queue."""
+        ...
+
+    async def release_updates(self) -> int:
+        """Give up this process's leases (a clean stop); return how many."""
         ...
 
 

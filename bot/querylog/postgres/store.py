@@ -314,6 +314,22 @@ class PostgresStorage:
         )
         return sorted((int(r[0]), str(r[1]), int(r[2])) for r in rows)
 
+    async def claim_abandoned(self) -> list[tuple[int, str, int]]:
+        """Claim pending updates held by nobody or by a process whose lease ran out (a
+        replica that died), never this process's own; (update_id, payload, attempts)."""
+        rows = await self._pool.fetch(
+            "WITH free AS (SELECT update_id FROM updates WHERE state = 'pending' "
+            "AND (lease_until IS NULL OR lease_until < now()) "
+            "AND claimed_by IS DISTINCT FROM $1 "
+            "ORDER BY update_id LIMIT 500 FOR UPDATE SKIP LOCKED) "
+            "UPDATE updates AS u SET claimed_by = $1, "
+            "lease_until = now() + make_interval(secs => $2) FROM free "
+            "WHERE u.update_id = free.update_id RETURNING u.update_id, u.payload, u.attempts",
+            self.owner,
+            self._lease_seconds(),
+        )
+        return sorted((int(r[0]), str(r[1]), int(r[2])) for r in rows)
+
     async def renew_leases(self) -> int:
         """Extend the lease of every pending update this process holds; return how many."""
         status = await self._pool.execute(
