@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import EXIT_INVALID, EXIT_OK, main
+from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from bot.dburl import is_postgres, redact, scrub
 from bot.querylog import QueryRecord, Storage, StorageOpenError, open_storage
 from bot.querylog.postgres import PostgresStorage, schema
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from tests.pgdb import count_rows, raw, require_postgres, with_search_path
 
 WRONG = "Wr0ng-Pa55word-zzq"
@@ -201,3 +201,44 @@ async def test_skip_locked_claims_each_update_once(pg_url: str) -> None:
 def test_search_path_helper() -> None:
     assert with_search_path("postgresql://h/d", "s") == "postgresql://h/d?search_path=s"
     assert with_search_path("postgresql://h/d?a=1", "s") == "postgresql://h/d?a=1&search_path=s"
+
+
+@pytest.mark.parametrize(
+    ("env", "share", "lease"),
+    [
+        ({}, 1.0, 30.0),
+        ({"NETRAL_RATE_SHARE": "0.5", "NETRAL_LEASE_SECONDS": "2"}, 0.5, 2.0),
+        ({"NETRAL_RATE_SHARE": " 0.25 ", "NETRAL_LEASE_SECONDS": ""}, 0.25, 30.0),
+    ],
+)
+def test_replica_settings(env: dict[str, str], share: float, lease: float) -> None:
+    settings = Settings.from_env(env)
+    assert (settings.rate_share, settings.lease_seconds) == (share, lease)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"NETRAL_RATE_SHARE": "0"}, "NETRAL_RATE_SHARE: 0.0 is not in (0, 1]"),
+        ({"NETRAL_RATE_SHARE": "2"}, "NETRAL_RATE_SHARE: 2.0 is not in (0, 1]"),
+        ({"NETRAL_RATE_SHARE": "half"}, "NETRAL_RATE_SHARE: 'half' is not a number"),
+        ({"NETRAL_RATE_SHARE": "nan"}, "NETRAL_RATE_SHARE: nan is not in (0, 1]"),
+        ({"NETRAL_LEASE_SECONDS": "0.5"}, "NETRAL_LEASE_SECONDS: 0.5 is not between 1 and 3600"),
+    ],
+)
+def test_replica_settings_refused(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env(env)
+    assert str(info.value) == message
+
+
+def test_webhook_on_a_shared_database_needs_a_secret(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("NETRAL_DB", f"postgresql://bot:{WRONG}@127.0.0.1:1/netral")
+    monkeypatch.delenv("NETRAL_WEBHOOK_SECRET", raising=False)
+    code = main(["run", "--webhook", "https://bot.example.org/telegram"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_USAGE and out == "" and WRONG not in err
+    assert "needs one secret token for all of them" in err
