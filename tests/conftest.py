@@ -12,6 +12,10 @@ from bot.core.engine import Engine
 from bot.core.models import KnowledgeBase
 from bot.knowledge import require_knowledge
 
+# Shared helpers: the fake Telegram Bot API server (fixture `fake_api`); PostgreSQL
+# (fixtures `pg_url`, `log_target`).
+pytest_plugins = ["tests.auxil.fakebotapi", "tests.auxil.pgdb"]
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -43,10 +47,3 @@ def small_kb() -> KnowledgeBase:
 def small_engine(small_kb: KnowledgeBase) -> Engine:
     """An engine over the small fixture knowledge base."""
     return Engine(small_kb)
-
-
-# The fake Telegram Bot API server (fixture `fake_api`).
-from tests.fakebotapi import fake_api_fixture  # noqa: E402, F401
-
-# PostgreSQL (fixtures `pg_url`, `log_target`): see tests/pgdb.py.
-from tests.pgdb import log_target, pg_url  # noqa: E402, F401
