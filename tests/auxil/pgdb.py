@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,18 @@ import pytest
 
 ENV = "NETRAL_TEST_PG"
 BACKENDS = ("sqlite", "postgres")
+
+
+def _run(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a coroutine to completion from synchronous code, even when called from inside
+    a running event loop (a benchmark): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(factory())
+        return
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, factory()).result()
 
 
 @cache
@@ -42,7 +55,7 @@ def _server_problem() -> str | None:
         await conn.close()
 
     try:
-        asyncio.run(probe())
+        _run(probe)
     except Exception as exc:
         return f"PostgreSQL at {ENV} does not answer ({type(exc).__name__})"
     return None
@@ -72,7 +85,7 @@ def _admin(sql: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    _run(run)
 
 
 @contextmanager

@@ -112,6 +112,7 @@ class WebhookDelivery:
     retry_delay: float = 0.2
     accepted: set[int] = field(default_factory=set)
     attempts: Counter[int] = field(default_factory=Counter)
+    first_sent: dict[int, float] = field(default_factory=dict)  # monotonic, 1st attempt
     _queue: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _feeder: asyncio.Task[None] | None = None
@@ -155,6 +156,7 @@ class WebhookDelivery:
         webhook = self.api.webhook or {}
         headers = {SECRET_HEADER: webhook.get("secret_token") or ""}
         self.attempts[update["update_id"]] += 1
+        self.first_sent.setdefault(update["update_id"], time.monotonic())
         try:
             async with self._session.post(self.target, json=update, headers=headers) as resp:
                 await resp.read()
@@ -179,8 +181,25 @@ def replica_env(api: FakeBotAPI, db: str, key_file: Path, **extra: str) -> dict[
     }
 
 
-async def start_replica(env: dict[str, str], port: int) -> asyncio.subprocess.Process:
-    """``python -m bot run --webhook`` on ``port``; its output goes to a pipe."""
+def replica_args(port: int) -> list[str]:
+    """The ``netral run`` arguments of a replica on ``port``."""
+    return ["run", "--webhook", PUBLIC_URL, "--listen", "127.0.0.1", "--port", str(port),
+            "--secret-token", SECRET]  # fmt: skip
+
+
+async def start_replica(
+    env: dict[str, str], port: int, *, prelude: str | None = None
+) -> asyncio.subprocess.Process:
+    """``python -m bot run --webhook`` on ``port`` (or, with ``prelude``, the same command
+    after that Python code); its output goes to a pipe."""
+    if prelude is not None:
+        code = (
+            f"{prelude}\nfrom bot.cli import main\nraise SystemExit(main({replica_args(port)!r}))"
+        )
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-c", code, cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
