@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from bot.querylog import QueryRecord, Storage, StorageOpenError, open_storage
 from bot.querylog.postgres import PostgresStorage, schema
 from bot.settings import Settings, SettingsError
 from tests.auxil.pgdb import count_rows, raw, require_postgres, with_search_path
+from tests.conftest import ROOT
 
 WRONG = "Wr0ng-Pa55word-zzq"
 
@@ -242,3 +245,23 @@ def test_webhook_on_a_shared_database_needs_a_secret(
     out, err = capsys.readouterr()
     assert code == EXIT_USAGE and out == "" and WRONG not in err
     assert "needs one secret token for all of them" in err
+
+
+async def test_run_with_a_wrong_password_exits_1_without_showing_it(pg_url: str) -> None:
+    # The real `netral run` process: its whole output (logs included) never holds it.
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": "123:abc",
+        "NETRAL_DB": _wrong_password_url(),
+        "NETRAL_LOG_LEVEL": "DEBUG",
+        "NETRAL_KNOWLEDGE_DIR": str(ROOT / "knowledge"),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = (out + err).decode()
+    assert proc.returncode == EXIT_INVALID, text
+    assert WRONG not in text
+    assert "netral run: cannot connect to postgresql://netral_test:***@" in text
