@@ -11,7 +11,9 @@ import asyncio
 import json
 import signal
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -148,11 +150,16 @@ async def test_three_replicas_kill_9_mid_burst(
 
 
 async def _serve_replica(
-    api: FakeBotAPI, engine: Engine, db: str, port: int, stop: asyncio.Event
+    api: FakeBotAPI,
+    engine: Engine,
+    db: str,
+    port: int,
+    stop: asyncio.Event,
+    **settings: Any,
 ) -> tuple[asyncio.Task[None], Storage]:
     storage = await open_storage(db, lease_seconds=5)
     writer = LogWriter(storage, interval=0.05)
-    app = build_application(make_settings(api, db, KNOWLEDGE), engine, storage, writer,
+    app = build_application(make_settings(api, db, KNOWLEDGE, **settings), engine, storage, writer,
                             timeouts=FAST)  # fmt: skip
     task = asyncio.create_task(
         serve(
@@ -229,3 +236,47 @@ def test_paced_limits_split_telegrams_ceiling(share: float, limits: tuple[float,
 def test_paced_limits_refuse_a_bad_share(share: float) -> None:
     with pytest.raises(ValueError):
         paced_limits(share)
+
+
+async def test_two_replicas_at_half_share_stay_within_telegrams_rate(
+    fake_api: FakeBotAPI, engine: Engine, pg_url: str
+) -> None:
+    # Each replica paces itself to NETRAL_RATE_SHARE=0.5 of Telegram's 30 messages a second
+    # (the production limiter, not the tests' fast one): together at most 30 a second after
+    # a first burst of 15 each, so 90 replies cannot take less than (90 - 30) / 30 = 2 s.
+    questions = 90
+    ports = [free_port(), free_port()]
+    stop = asyncio.Event()
+    replicas = [
+        await _serve_replica(fake_api, engine, pg_url, p, stop, rate_share=0.5) for p in ports
+    ]
+    try:
+        await asyncio.gather(*(wait_healthy(p, timeout=30) for p in ports))
+        start = time.monotonic()
+        async with aiohttp.ClientSession() as http:
+
+            async def deliver(n: int) -> None:
+                update = {
+                    "update_id": 1000 + n,
+                    "message": {"message_id": 1, "date": 1, "text": question(n),
+                                "chat": {"id": 9000 + n, "type": "private"},
+                                "from": {"id": 9000 + n, "is_bot": False, "first_name": "A"}},
+                }  # fmt: skip
+                async with http.post(
+                    f"http://127.0.0.1:{ports[n % 2]}/telegram",
+                    json=update,
+                    headers={SECRET_HEADER: SECRET},
+                ) as resp:
+                    assert resp.status == 200
+
+            await asyncio.gather(*(deliver(n) for n in range(questions)))
+        await fake_api.wait_for(lambda: len(answered(fake_api)) >= questions, timeout=60)
+        sends = [c.time for c in fake_api.calls if c.method == "sendMessage" and c.delivered]
+        elapsed = max(sends) - start
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*(task for task, _ in replicas)), 30)
+        for _, storage in replicas:
+            await storage.close()
+    assert sorted(answered(fake_api)) == [9000 + n for n in range(questions)]
+    assert elapsed >= 1.8, f"{questions} replies in {elapsed:.2f} s: faster than 30 a second"
