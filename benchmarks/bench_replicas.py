@@ -62,12 +62,17 @@ TEXTS = [
 ]
 
 
-async def measure(db: str, replicas: int, workdir: Path) -> tuple[float, float, float]:
-    """(answers per second, p50 ms, p95 ms) of one burst."""
+async def measure(
+    db: str, replicas: int, workdir: Path, *, paced: bool = False
+) -> tuple[float, float, float]:
+    """(answers per second, p50 ms, p95 ms) of one burst; ``paced``: with Telegram's
+    pacing, each replica at NETRAL_RATE_SHARE = 1 / replicas."""
     async with FakeBotAPI() as api:
-        env = replica_env(api, db, workdir / "bench.key", NETRAL_LOG_LEVEL="ERROR")
+        share = {"NETRAL_RATE_SHARE": str(1 / replicas)} if paced else {}
+        env = replica_env(api, db, workdir / "bench.key", NETRAL_LOG_LEVEL="ERROR", **share)
         ports = [free_port() for _ in range(replicas)]
-        procs = [await start_replica(env, port, prelude=UNPACED) for port in ports]
+        prelude = None if paced else UNPACED
+        procs = [await start_replica(env, port, prelude=prelude) for port in ports]
         balancer = LoadBalancer(ports)
         delivery = WebhookDelivery(api, "")
         try:
@@ -116,7 +121,11 @@ async def run_all() -> None:
             with fresh_schema() as url:
                 label = f"{n} replica{'s' if n > 1 else ''}, PostgreSQL"
                 rows.append((label, *await measure(url, n, work)))
-    print(f"\n{QUESTIONS} questions from {QUESTIONS} users, 40 webhook connections, unpaced")
+        with fresh_schema() as url:
+            paced = await measure(url, 3, work, paced=True)
+            rows.append(("3 replicas, paced 1/3 each", *paced))
+    print(f"\n{QUESTIONS} questions from {QUESTIONS} users, 40 webhook connections")
+    print("(unpaced but the last row: NETRAL_RATE_SHARE=1/3 on each of 3 replicas)")
     print(f"{'configuration':<26} {'answers/s':>10} {'p50 ms':>9} {'p95 ms':>9}")
     for label, rate, p50, p95 in rows:
         print(f"{label:<26} {rate:>10.1f} {p50:>9.0f} {p95:>9.0f}")
