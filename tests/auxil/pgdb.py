@@ -72,7 +72,8 @@ def require_postgres() -> str:
 
 
 def with_search_path(url: str, schema: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}search_path={schema}"
+    """``url`` with the schema first in its search path; its sessions are named after it."""
+    return f"{url}{'&' if '?' in url else '?'}search_path={schema}&application_name={schema}"
 
 
 def _admin(sql: str) -> None:
@@ -98,11 +99,10 @@ def fresh_schema() -> Iterator[str]:
         yield with_search_path(server, schema)
     finally:
         # A connection a test left open (e.g. of a process it killed) must not hold the
-        # drop up: the tests run one at a time, so every other session is a leftover.
+        # drop up: every session opened through this URL is named after the schema.
         _admin(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND usename = current_user"
+            f"WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
         )
         _admin(f"SET lock_timeout = '20s'; DROP SCHEMA {schema} CASCADE")
 

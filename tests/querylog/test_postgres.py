@@ -202,8 +202,12 @@ async def test_skip_locked_claims_each_update_once(pg_url: str) -> None:
 
 
 def test_search_path_helper() -> None:
-    assert with_search_path("postgresql://h/d", "s") == "postgresql://h/d?search_path=s"
-    assert with_search_path("postgresql://h/d?a=1", "s") == "postgresql://h/d?a=1&search_path=s"
+    assert with_search_path("postgresql://h/d", "s") == (
+        "postgresql://h/d?search_path=s&application_name=s"
+    )
+    assert with_search_path("postgresql://h/d?a=1", "s") == (
+        "postgresql://h/d?a=1&search_path=s&application_name=s"
+    )
 
 
 @pytest.mark.parametrize(
