@@ -12,7 +12,7 @@ Pseudonymous user keys are copied as they are: take the pseudonym key (key file 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Final
@@ -20,6 +20,8 @@ from typing import Final
 from bot.querylog.clock import format_time
 from bot.querylog.records import EventRecord, QueryRecord, QueryRow, UpdateRow
 from bot.querylog.storage import Storage
+
+__all__ = ["CopyMismatchError", "TableCopy", "copy_log", "same_target"]
 
 TABLES: Final = ("queries", "events", "updates")
 BATCH: Final = 1000
@@ -178,6 +180,3 @@ def same_target(a: str | Path, b: str | Path) -> bool:
     if isinstance(a, Path) and isinstance(b, Path):
         return a.resolve() == b.resolve()
     return str(a) == str(b)
-
-
-__all__: Sequence[str] = ["CopyMismatchError", "TableCopy", "copy_log", "same_target"]
