@@ -12,8 +12,9 @@ from bot.core.engine import Engine
 from bot.core.models import KnowledgeBase
 from bot.knowledge import require_knowledge
 
-# Shared helpers: the fake Telegram Bot API server (fixture `fake_api`).
-pytest_plugins = ["tests.auxil.fakebotapi"]
+# Shared helpers: the fake Telegram Bot API server (fixture `fake_api`); PostgreSQL
+# (fixtures `pg_url`, `log_target`).
+pytest_plugins = ["tests.auxil.fakebotapi", "tests.auxil.pgdb"]
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

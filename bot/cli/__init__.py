@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Final
 
 from bot import modelcache, stemcache
-from bot.cli import engine, logs, run
+from bot.cli import db, engine, logs, run
 from bot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, InputError, UsageError
 from bot.knowledge import KnowledgeError
 from bot.knowledge.evalset import EvalSetError
+from bot.querylog.copy import CopyMismatchError
+from bot.querylog.storage import StorageOpenError
 from bot.settings import Settings, SettingsError
 
 __all__ = ["ERRORS", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -43,6 +45,8 @@ ERRORS: Final[tuple[tuple[type[BaseException], int, Message], ...]] = (
     (KnowledgeError, EXIT_INVALID, _knowledge_errors),
     (EvalSetError, EXIT_INVALID, lambda exc, prog: f"{prog}: {exc}"),
     (InputError, EXIT_INVALID, lambda exc, prog: f"{prog}: {exc}"),
+    (StorageOpenError, EXIT_INVALID, lambda exc, prog: f"{prog}: {exc}"),
+    (CopyMismatchError, EXIT_INVALID, lambda exc, prog: f"{prog}: {exc}"),
     (BrokenPipeError, EXIT_OK, lambda exc, _: None),  # e.g. piped into `head`
 )
 
@@ -64,13 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     engine.add_commands(sub)
     run.add_commands(sub)
     logs.add_commands(sub)
+    db.add_commands(sub)
     return parser
 
 
 def _prog(args: argparse.Namespace | None) -> str:
     if args is None:
         return "netral"
-    sub = getattr(args, "logs_command", None)
+    sub = getattr(args, "logs_command", None) or getattr(args, "db_command", None)
     return f"netral {args.command}" + (f" {sub}" if sub else "")
 
 

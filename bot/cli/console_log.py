@@ -27,7 +27,7 @@ class ConsoleLog:
 
     @classmethod
     @contextmanager
-    def open(cls, db: Path) -> Iterator[ConsoleLog]:
+    def open(cls, db: str | Path) -> Iterator[ConsoleLog]:
         """Open (creating) the database; on failure, carry on without a log."""
         loop = asyncio.new_event_loop()
         storage: Storage | None = None

@@ -201,7 +201,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         return run_console(engine, sys.stdin, sys.stdout)
     from bot.cli.console_log import ConsoleLog  # the database driver only when logging
 
-    with ConsoleLog.open(settings.db_path) as log:
+    with ConsoleLog.open(settings.database) as log:
         return run_console(engine, sys.stdin, sys.stdout, on_answer=log.record)
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, TypeVar, cast
 
 from bot.cli.common import EXIT_OK, InputError, UsageError, knowledge_dir
+from bot.dburl import is_url
 from bot.querylog.records import STATUSES
 from bot.settings import Settings
 
@@ -61,7 +62,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     # default set on one subcommand would leak into the others.
     def command(name: str, text: str, since: str | None = None) -> argparse.ArgumentParser:
         parser = logs_sub.add_parser(name, help=text, description=text)
-        parser.add_argument("--db", type=Path, help="the database (default: $NETRAL_DB)")
+        parser.add_argument(
+            "--db",
+            metavar="PATH_OR_URL",
+            help="the database: a SQLite file or a postgresql:// URL (default: $NETRAL_DB)",
+        )
         if name != "purge":
             parser.add_argument(
                 "--since",
@@ -149,8 +154,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 # --------------------------------------------------------------------------- plumbing
 
 
-def _database(args: argparse.Namespace, settings: Settings) -> Path:
-    path = Path(args.db) if args.db is not None else settings.db_path
+def _database(args: argparse.Namespace, settings: Settings) -> str | Path:
+    target: str | Path = settings.database if args.db is None else args.db
+    if is_url(target):
+        return str(target)
+    path = Path(target)
     if not path.is_file():
         raise InputError(f"database not found: {path}")
     return path
@@ -178,7 +186,7 @@ def _run(args: argparse.Namespace, settings: Settings, prepare: Callable[[dateti
     return asyncio.run(_with_storage(db, now, body))
 
 
-async def _with_storage(db: Path, now: datetime, body: Body) -> int:
+async def _with_storage(db: str | Path, now: datetime, body: Body) -> int:
     from bot.querylog import open_storage
 
     storage = await open_storage(db, create_key=False)

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.cli.common import EXIT_OK, EXIT_USAGE, knowledge_dir
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from bot.core.models import KnowledgeBase
@@ -47,6 +47,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings.log_level, settings.token)
     kb = require_knowledge(settings.knowledge_dir)
     secret = args.secret_token or settings.webhook_secret
+    if args.webhook and settings.db_url and not secret:
+        # Each replica would register a secret of its own and lock the others out.
+        raise SettingsError(
+            "a webhook on a shared database (replicas) needs one secret token for all of "
+            "them: --secret-token or NETRAL_WEBHOOK_SECRET"
+        )
     return asyncio.run(_run(settings, kb, args.webhook, args.listen, args.port, secret))
 
 
@@ -67,7 +73,7 @@ async def _run(
     from bot.tg.app import build_application, serve
 
     log = logging.getLogger("bot")
-    storage = await open_storage(settings.db_path)
+    storage = await open_storage(settings.database, lease_seconds=settings.lease_seconds)
     writer = LogWriter(storage)
     try:
         app = build_application(settings, Engine(kb), storage, writer)

@@ -41,6 +41,7 @@ __all__ = [
     "QueryRow",
     "Status",
     "TextCount",
+    "UpdateRow",
     "UpdateState",
     "check_limit",
     "check_status",
@@ -145,6 +146,18 @@ class TextCount:
     no_match: int  # how many of them were no_match (the rest: ambiguous)
     first: datetime
     last: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRow:
+    """A row of the update inbox as copied between databases (``netral db copy``)."""
+
+    update_id: int
+    payload: str
+    received: str  # stored time text (bot.querylog.clock)
+    attempts: int
+    state: str
+    error: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,9 @@ default) registered in :func:`bot.querylog.open_storage`:
   and the console need;
 * :class:`Inbox`: the durable update inbox of ``bot/tg/polling.py`` and ``processing.py``;
 * :class:`ReviewQueries`: the read side of ``netral logs``, /stats, /unanswered, /laporan;
-* :class:`Retention`: purge and vacuum.
+* :class:`Retention`: purge and vacuum;
+* :class:`Export`: whole tables, for ``netral db copy``;
+* :class:`SharedInbox`: leases on pending updates, when several processes share the inbox.
 
 Periods are ``since <= time < until`` with aware datetimes; None means unbounded. Results
 are ordered as documented so that every backend gives the same output.
@@ -20,9 +22,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
-from bot.querylog.records import LogRecord, PurgeCounts, QueryRow, TextCount
+from bot.querylog.records import (
+    EventRecord,
+    LogRecord,
+    PurgeCounts,
+    QueryRow,
+    TextCount,
+    UpdateRow,
+)
+
+
+class StorageOpenError(RuntimeError):
+    """A query log that cannot be opened (server unreachable, login refused, newer
+    schema); the message names the database without its password."""
 
 
 class LogSink(Protocol):
@@ -178,7 +192,54 @@ class Retention(Protocol):
         ...
 
 
-class Storage(LogSink, Inbox, ReviewQueries, Retention, Protocol):
+class Export(Protocol):
+    """Whole-table reads and writes for moving a log between databases (``netral db copy``)."""
+
+    def iter_events(self) -> AsyncIterator[EventRecord]:
+        """Every event, in insertion (id) order."""
+        ...
+
+    def iter_updates(self) -> AsyncIterator[UpdateRow]:
+        """Every row of the update inbox, by update_id."""
+        ...
+
+    async def import_updates(self, rows: Sequence[UpdateRow]) -> int:
+        """Insert inbox rows as they are (state, attempts, time), ignoring known update_ids;
+        return how many were new."""
+        ...
+
+    async def table_counts(self) -> dict[str, int]:
+        """Rows in ``queries``, ``events`` and ``updates``."""
+        ...
+
+    async def existing_qids(self, qids: Sequence[str]) -> set[str]:
+        """The ones among ``qids`` that are logged."""
+        ...
+
+
+@runtime_checkable
+class SharedInbox(Protocol):
+    """An inbox several processes share (PostgreSQL): each pending update is leased to the
+    process that received or claimed it. The SQLite backend (one process) has no leases."""
+
+    lease: timedelta
+
+    async def renew_leases(self) -> int:
+        """Extend the lease of every pending update this process holds; return how many."""
+        ...
+
+    async def claim_abandoned(self) -> list[tuple[int, str, int]]:
+        """Claim pending updates whose holder's lease ran out (or that nobody holds) and
+        return them as (update_id, payload, attempts), oldest first; never this process's
+        own updates, which are already in its queue."""
+        ...
+
+    async def release_updates(self) -> int:
+        """Give up this process's leases (a clean stop); return how many."""
+        ...
+
+
+class Storage(LogSink, Inbox, ReviewQueries, Retention, Export, Protocol):
     """An open query log. Create with :func:`bot.querylog.open_storage`; close it (after
     any LogWriter) with ``await storage.close()`` or ``async with``."""
 

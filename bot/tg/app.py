@@ -18,13 +18,14 @@ from telegram.ext import (
 )
 
 from bot.core.engine import Engine
-from bot.querylog import LogWriter, Storage
+from bot.querylog import LogWriter, SharedInbox, Storage
 from bot.settings import Settings
 from bot.tg import handlers
 from bot.tg.context import BotServices, NetralApp
 from bot.tg.delivery import RetryingRateLimiter
 from bot.tg.polling import ALLOWED_UPDATES, DurablePoller
 from bot.tg.processing import ChatOrderedProcessor
+from bot.tg.replicas import LeaseKeeper, paced_limits
 from bot.tg.texts import COMMANDS
 from bot.tg.webhook import WebhookServer
 
@@ -67,7 +68,7 @@ def build_application(
             )
         )
         .concurrent_updates(processor)
-        .rate_limiter(rate_limiter or RetryingRateLimiter())
+        .rate_limiter(rate_limiter or _paced_limiter(settings))
         .connect_timeout(timeouts.connect)
         .read_timeout(timeouts.read)
         .write_timeout(timeouts.write)
@@ -88,6 +89,12 @@ def build_application(
     app.add_handlers(handlers.ALL)
     app.add_error_handler(handlers.on_error)
     return app
+
+
+def _paced_limiter(settings: Settings) -> RetryingRateLimiter:
+    """Telegram's per-bot limits, times this replica's share (``NETRAL_RATE_SHARE``)."""
+    per_second, per_group_minute = paced_limits(settings.rate_share)
+    return RetryingRateLimiter(overall_max_rate=per_second, group_max_rate=per_group_minute)
 
 
 async def announce_commands(app: NetralApp) -> None:
@@ -126,6 +133,7 @@ async def serve(
         async with app:  # initialize ... shutdown
             await _announce_commands_safely(app)
             await app.start()
+            keeper = _lease_keeper(app)
             try:
                 if webhook_url:
                     await _serve_webhook(app, stop, webhook_url, listen, port, secret_token)
@@ -135,11 +143,28 @@ async def serve(
                 _LOG.info("stopping: finishing updates in flight")
                 if app.running:
                     await app.stop()
+                if keeper is not None:
+                    await _stop_keeper(*keeper)
     finally:
         await writer.close()
         if stop_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+
+
+def _lease_keeper(app: NetralApp) -> tuple[LeaseKeeper, asyncio.Task[None]] | None:
+    """With a shared inbox (PostgreSQL), keep this process's leases and take over the
+    updates of replicas that died (see ``replicas.py``)."""
+    storage = app.bot_data.storage
+    if not isinstance(storage, SharedInbox):
+        return None
+    keeper = LeaseKeeper(app, storage)
+    return keeper, asyncio.create_task(keeper.run(), name="netral-lease-keeper")
+
+
+async def _stop_keeper(keeper: LeaseKeeper, task: asyncio.Task[None]) -> None:
+    keeper.stop()
+    await task
 
 
 async def _announce_commands_safely(app: NetralApp) -> None:

@@ -56,11 +56,21 @@ class DurablePoller:
     async def recover(self) -> int | None:
         """Queue the updates left pending by a previous run; returns the next offset."""
         storage = self.services.storage
-        recovered = 0
         expired = await storage.expire_pending_updates(PENDING_MAX_AGE)
         if expired:
             _LOG.error("gave up %d pending update(s) older than %s", expired, PENDING_MAX_AGE)
-        for uid, payload, attempts in await storage.pending_updates():
+        recovered = await self.queue_stored(await storage.pending_updates())
+        if recovered:
+            _LOG.info("recovered %d unanswered update(s) from the inbox", recovered)
+        last = await storage.max_update_id()
+        return None if last is None else last + 1
+
+    async def queue_stored(self, rows: Sequence[tuple[int, str, int]]) -> int:
+        """Queue updates read back from the inbox (update_id, payload, attempts so far);
+        give up those tried too often or unreadable. Returns how many were queued."""
+        storage = self.services.storage
+        recovered = 0
+        for uid, payload, attempts in rows:
             if attempts >= self.services.journal.max_attempts:
                 _LOG.error("update %s failed %d times before: given up", uid, attempts)
                 await storage.mark_update_failed(uid, f"gave up after {attempts} attempts")
@@ -74,10 +84,7 @@ class DurablePoller:
             self.services.journal.recovered(uid, attempts)
             await self.app.update_queue.put(update)
             recovered += 1
-        if recovered:
-            _LOG.info("recovered %d unanswered update(s) from the inbox", recovered)
-        last = await storage.max_update_id()
-        return None if last is None else last + 1
+        return recovered
 
     async def run(self) -> None:
         """Poll until stopped. Nothing but ``InvalidToken`` ends the loop: every other

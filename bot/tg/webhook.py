@@ -9,7 +9,13 @@ This endpoint, for ``netral run --webhook``:
   update survives a crash and is answered by the recovery at the next start;
 * journals an update it cannot parse as ``failed`` (no payload) and still answers 200, so
   that Telegram does not redeliver it forever;
-* answers 500 when the update could not be journaled, so that Telegram delivers it again.
+* answers 500 when the update could not be journaled, so that Telegram delivers it again;
+* answers ``GET /healthz`` with 200 when the replica is ready (knowledge base loaded,
+  database answering, not stopping) and 503 otherwise, for a load balancer.
+
+With a shared database (PostgreSQL) the journal is shared too: an update delivered again,
+to this replica or another, is recognised by its ``update_id`` and acknowledged without
+being processed twice (see ``replicas.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import tornado.web
 from telegram import Update
 
 from bot.tg.context import NetralApp
+from bot.tg.replicas import readiness
 
 _LOG = logging.getLogger(__name__)
 
@@ -57,6 +64,24 @@ class _UpdateHandler(tornado.web.RequestHandler):
 
     def log_exception(self, *args: Any) -> None:
         """HTTP errors above are answers, not failures worth a traceback."""
+
+
+class _HealthHandler(tornado.web.RequestHandler):
+    SUPPORTED_METHODS = ("GET", "HEAD")
+
+    def initialize(self, server: WebhookServer) -> None:
+        self.server = server
+
+    async def get(self) -> None:
+        ready, reason = await self.server.readiness()
+        self.set_status(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(reason + "\n")
+
+    async def head(self) -> None:
+        ready, _ = await self.server.readiness()
+        self.set_status(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE)
 
 
 async def accept_update(app: NetralApp, uid: int, data: dict[str, Any]) -> bool:
@@ -92,10 +117,21 @@ class WebhookServer:
     def __init__(self, app: NetralApp, secret: str, *, path: str = "/telegram") -> None:
         if not secret:
             raise ValueError("a webhook needs a secret token")
+        self._app = app
         self._web = tornado.web.Application(
-            [(path, _UpdateHandler, {"app": app, "secret": secret})]
+            [
+                (path, _UpdateHandler, {"app": app, "secret": secret}),
+                ("/healthz", _HealthHandler, {"server": self}),
+            ]
         )
         self._server: tornado.httpserver.HTTPServer | None = None
+        self.stopping = False
+
+    async def readiness(self) -> tuple[bool, str]:
+        """(ready, reason) for /healthz: not while stopping, else see ``replicas.readiness``."""
+        if self.stopping:
+            return False, "stopping"
+        return await readiness(self._app)
 
     def start(self, listen: str, port: int) -> None:
         """Listen on ``listen:port`` (raises OSError when the port is taken)."""
@@ -105,6 +141,7 @@ class WebhookServer:
 
     async def stop(self) -> None:
         """Stop accepting requests and close open connections."""
+        self.stopping = True
         if self._server is None:
             return
         self._server.stop()

@@ -43,11 +43,13 @@ class RunningBot:
         return [m.get("text", "") for m in self.api.sent_messages(chat_id)]
 
 
-def make_settings(api: FakeBotAPI, db: Path, knowledge: Path, **overrides: Any) -> Settings:
+def make_settings(api: FakeBotAPI, db: str | Path, knowledge: Path, **overrides: Any) -> Settings:
+    """Settings for a test bot; ``db`` is a SQLite path or a PostgreSQL URL."""
     values: dict[str, Any] = {
         "token": api.token,
         "api_base_url": api.base_url,
-        "db_path": db,
+        "db_path": db if isinstance(db, Path) else Path("unused.sqlite3"),
+        "db_url": db if isinstance(db, str) else None,
         "admin_ids": frozenset({ADMIN_ID}),
         "knowledge_dir": knowledge,
     }
@@ -59,7 +61,7 @@ def make_settings(api: FakeBotAPI, db: Path, knowledge: Path, **overrides: Any) 
 async def running_bot(
     api: FakeBotAPI,
     engine: Engine,
-    db: Path,
+    db: str | Path,
     knowledge: Path,
     *,
     deadline: float = 20.0,

@@ -18,8 +18,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from bot.querylog import EventRecord, QueryRecord, Storage, open_storage
+
+Target = TypeVar("Target", Path, str)
 
 KB_REVIEW = Path(__file__).resolve().parents[1] / "fixtures" / "kb_review"
 NASTY = "<script>alert(1)</script> & <b>tunjangan</b>"
@@ -125,12 +128,15 @@ async def fill(storage: Storage, shift: timedelta = timedelta(0)) -> None:
     await storage.insert_records(records)
 
 
-def make_log(path: Path) -> Path:
-    """Create the database at ``path`` with the fixture log (synchronously)."""
+def make_log(target: Target) -> Target:
+    """Create the database at ``target`` (a SQLite path or a PostgreSQL URL) with the
+    fixture log (synchronously)."""
+    # PostgreSQL keeps no key file beside the database: give the fixture a fixed key.
+    key = b"netral-test-key-0123456789" if isinstance(target, str) else None
 
     async def create() -> None:
-        async with await open_storage(path) as storage:
+        async with await open_storage(target, key=key) as storage:
             await fill(storage)
 
     asyncio.run(create())
-    return path
+    return target

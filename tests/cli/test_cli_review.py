@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,15 +18,21 @@ import yaml
 from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from bot.querylog import QueryRecord, open_storage
 from bot.review.text import CSV_COLUMNS
+from tests.auxil.pgdb import BACKENDS, fresh_schema
 from tests.auxil.reviewlog import KB_REVIEW, NASTY, ROWS, make_log
 
 Capture = pytest.CaptureFixture[str]
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture log, shared by the read-only tests of this module."""
-    return make_log(tmp_path_factory.mktemp("review") / "log.sqlite3")
+@pytest.fixture(scope="module", params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The fixture log in each backend, shared by the read-only tests of this module: every
+    command must print the same on both."""
+    if request.param == "sqlite":
+        yield str(make_log(tmp_path_factory.mktemp("review") / "log.sqlite3"))
+        return
+    with fresh_schema() as url:
+        yield make_log(url)
 
 
 def run(capsys: Capture, *args: str) -> tuple[int, str, str]:
@@ -37,7 +44,7 @@ def run(capsys: Capture, *args: str) -> tuple[int, str, str]:
 # --------------------------------------------------------------------------- list
 
 
-def test_list_table(db: Path, capsys: Capture) -> None:
+def test_list_table(db: str, capsys: Capture) -> None:
     code, out, _ = run(capsys, "list", "--db", str(db))
     lines = out.splitlines()
     assert code == EXIT_OK and len(lines) == 17
@@ -65,13 +72,13 @@ def test_list_table(db: Path, capsys: Capture) -> None:
         (["--status", "ambiguous", "--chat-type", "private", "--since", "2026-11-05"], ["q14"]),
     ],
 )
-def test_list_filters(db: Path, capsys: Capture, filters: list[str], qids: list[str]) -> None:
+def test_list_filters(db: str, capsys: Capture, filters: list[str], qids: list[str]) -> None:
     code, out, _ = run(capsys, "list", "--json", "--db", str(db), *filters)
     assert code == EXIT_OK
     assert [json.loads(line)["qid"] for line in out.splitlines()] == qids
 
 
-def test_list_json_shape(db: Path, capsys: Capture) -> None:
+def test_list_json_shape(db: str, capsys: Capture) -> None:
     code, out, _ = run(capsys, "list", "--json", "--db", str(db), "--status", "ambiguous")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == EXIT_OK and len(rows) == 2
@@ -138,7 +145,7 @@ def test_list_json_oldest_first_whatever_the_insert_order(
     assert all(r["user"] != "1" and r["user"] != "2" for r in rows)
 
 
-def test_list_csv_shape(db: Path, capsys: Capture) -> None:
+def test_list_csv_shape(db: str, capsys: Capture) -> None:
     code, out, _ = run(capsys, "list", "--csv", "--db", str(db))
     rows = list(csv.reader(io.StringIO(out, newline="")))
     assert code == EXIT_OK
@@ -190,7 +197,7 @@ def test_list_relative_since(tmp_path: Path, capsys: Capture) -> None:
 # --------------------------------------------------------------------------- unanswered
 
 
-def test_unanswered_text(db: Path, capsys: Capture) -> None:
+def test_unanswered_text(db: str, capsys: Capture) -> None:
     code, out, _ = run(capsys, "unanswered", "--since", "2026-11-01", "--db", str(db))
     assert code == EXIT_OK
     assert "12 questions, 4 clusters" in out
@@ -211,7 +218,7 @@ def test_unanswered_text(db: Path, capsys: Capture) -> None:
     assert "out of scope" not in blocks[2]
 
 
-def test_unanswered_json(db: Path, capsys: Capture) -> None:
+def test_unanswered_json(db: str, capsys: Capture) -> None:
     code, out, _ = run(
         capsys, "unanswered", "--json", "--since", "2026-11-01", "--limit", "3", "--db", str(db)
     )
@@ -256,7 +263,7 @@ def _knowledge_digest() -> str:
     return digest.hexdigest()
 
 
-def test_suggest_yaml(db: Path, capsys: Capture, tmp_path: Path) -> None:
+def test_suggest_yaml(db: str, capsys: Capture, tmp_path: Path) -> None:
     before = _knowledge_digest()
     args = ["suggest", "--since", "2026-11-01", "--min-score", "0.3", "--db", str(db)]
     code, out, _ = run(capsys, *args)
@@ -305,7 +312,7 @@ def test_suggest_quotes_every_odd_character() -> None:
 # --------------------------------------------------------------------------- stats
 
 
-def test_stats_json(db: Path, capsys: Capture) -> None:
+def test_stats_json(db: str, capsys: Capture) -> None:
     code, out, _ = run(capsys, "stats", "--json", "--until", "2026-11-06", "--db", str(db))
     data = json.loads(out)
     assert code == EXIT_OK
@@ -337,7 +344,7 @@ def test_stats_json(db: Path, capsys: Capture) -> None:
     assert data["since"] is None and data["until"] == "2026-11-07T00:00:00.000Z"
 
 
-def test_stats_table(db: Path, capsys: Capture) -> None:
+def test_stats_table(db: str, capsys: Capture) -> None:
     code, out, _ = run(
         capsys, "stats", "--since", "2026-11-03", "--until", "2026-11-05", "--db", str(db)
     )
@@ -353,7 +360,7 @@ def test_stats_table(db: Path, capsys: Capture) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def test_report_file(db: Path, capsys: Capture, tmp_path: Path) -> None:
+def test_report_file(db: str, capsys: Capture, tmp_path: Path) -> None:
     target = tmp_path / "laporan.html"
     code, out, _ = run(
         capsys, "report", "--out", str(target), "--until", "2026-11-06", "--db", str(db)
@@ -379,7 +386,7 @@ def html_escaped(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def test_report_into_missing_folder(db: Path, capsys: Capture, tmp_path: Path) -> None:
+def test_report_into_missing_folder(db: str, capsys: Capture, tmp_path: Path) -> None:
     code, _, err = run(capsys, "report", "--out", str(tmp_path / "no" / "r.html"), "--db", str(db))
     assert code == EXIT_INVALID and "cannot write" in err
 
@@ -387,8 +394,8 @@ def test_report_into_missing_folder(db: Path, capsys: Capture, tmp_path: Path) -
 # --------------------------------------------------------------------------- purge
 
 
-def test_purge(tmp_path: Path, capsys: Capture) -> None:
-    db = make_log(tmp_path / "purge.sqlite3")
+def test_purge(log_target: str | Path, capsys: Capture) -> None:
+    db = make_log(log_target)
     code, out, _ = run(capsys, "purge", "--older-than", "2026-11-03", "--db", str(db))
     assert code == EXIT_OK
     assert out == (
@@ -419,7 +426,7 @@ COMMANDS: list[list[str]] = [
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
 @pytest.mark.parametrize("flag", ["--since", "--until"])
-def test_malformed_period(db: Path, capsys: Capture, command: list[str], flag: str) -> None:
+def test_malformed_period(db: str, capsys: Capture, command: list[str], flag: str) -> None:
     code, out, err = run(capsys, *command, flag, "yesterday", "--db", str(db))
     assert code == EXIT_USAGE and out == ""
     assert err.count("\n") == 1
@@ -458,7 +465,7 @@ def test_missing_database_from_environment(
         (["purge", "--older-than", "99999999d"], "--older-than: cannot read"),
     ],
 )
-def test_bad_arguments(db: Path, capsys: Capture, args: list[str], message: str) -> None:
+def test_bad_arguments(db: str, capsys: Capture, args: list[str], message: str) -> None:
     code, out, err = run(capsys, *args, "--db", str(db))
     assert code == EXIT_USAGE and out == ""
     assert message in err and err.count("\n") == 1
@@ -471,7 +478,7 @@ def test_bad_status_beats_missing_database(tmp_path: Path, capsys: Capture) -> N
 
 @pytest.mark.parametrize("command", [["unanswered"], ["suggest"], ["report", "--out", "r.html"]])
 def test_unusable_knowledge_base(
-    db: Path, capsys: Capture, tmp_path: Path, command: list[str]
+    db: str, capsys: Capture, tmp_path: Path, command: list[str]
 ) -> None:
     missing = tmp_path / "no-knowledge"
     code = main(["--knowledge", str(missing), "logs", *command, "--db", str(db)])

@@ -30,6 +30,7 @@ from bot.querylog import (
 )
 from bot.querylog.sqlite import migrations as migrations_module
 from bot.querylog.sqlite.migrations import MIGRATIONS
+from tests.auxil.pgdb import count_rows, raw
 
 LOGGER = "bot.querylog"
 WIB = timezone(timedelta(hours=7))
@@ -80,10 +81,10 @@ def count(path: Path, table: str) -> int:
     return int(sql(path, f"SELECT COUNT(*) FROM {table}")[0][0])
 
 
-async def wait_for_count(path: Path, table: str, expected: int, timeout: float = 3.0) -> int:
+async def wait_for_count(storage: Storage, table: str, expected: int, timeout: float = 3.0) -> int:
     deadline = time.monotonic() + timeout
     while True:
-        found = count(path, table)
+        found = await count_rows(storage, table)
         if found == expected or time.monotonic() > deadline:
             return found
         await asyncio.sleep(0.01)
@@ -106,7 +107,16 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def storage(db_path: Path) -> AsyncIterator[Storage]:
+async def storage(log_target: str | Path) -> AsyncIterator[Storage]:
+    """The storage of each backend in turn (SQLite file, PostgreSQL schema)."""
+    store = await open_storage(log_target)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def sqlite_storage(db_path: Path) -> AsyncIterator[Storage]:
+    """SQLite only: for tests of its pragmas, file and connection."""
     store = await open_storage(db_path)
     yield store
     await store.close()
@@ -115,7 +125,8 @@ async def storage(db_path: Path) -> AsyncIterator[Storage]:
 # --------------------------------------------------------------------------- opening, schema
 
 
-async def test_open_creates_folder_and_sets_pragmas(storage: Storage, db_path: Path) -> None:
+async def test_open_creates_folder_and_sets_pragmas(sqlite_storage: Storage, db_path: Path) -> None:
+    storage = sqlite_storage
     assert db_path.is_file()
     assert sql(db_path, "PRAGMA journal_mode")[0][0] == "wal"
     async with storage._db.execute("PRAGMA synchronous") as cur:
@@ -132,7 +143,7 @@ async def test_async_with_and_idempotent_close(db_path: Path) -> None:
     await store.close()  # second close is a no-op
 
 
-async def test_user_version_is_latest(storage: Storage, db_path: Path) -> None:
+async def test_user_version_is_latest(sqlite_storage: Storage, db_path: Path) -> None:
     assert len(MIGRATIONS) >= 2
     assert sql(db_path, "PRAGMA user_version")[0][0] == len(MIGRATIONS)
 
@@ -304,7 +315,7 @@ async def test_get_query_round_trip(storage: Storage) -> None:
     assert row.id >= 1
     assert QueryRecord(**{f: getattr(row, f) for f in QueryRecord.__dataclass_fields__}) == record
     assert await storage.get_query("missing") is None
-    assert sql(storage.path, "SELECT time, suggestions FROM queries") == [
+    assert await raw(storage, "SELECT time, suggestions FROM queries") == [
         ("2024-05-10T08:30:00.250Z", '["like-postingan", "komentar-medsos"]')
     ]
 
@@ -329,13 +340,13 @@ async def test_writer_flush_writes_exact_rows_in_batches(
     for i in range(30):
         writer.submit(event("feedback_up", qid=f"q{i}"))
     assert writer.buffered == 480
-    assert count(storage.path, "queries") == 0  # submit() does not write
+    assert await count_rows(storage, "queries") == 0  # submit() does not write
 
     assert await writer.flush() is True
     assert sizes == [200, 200, 80]
     assert writer.buffered == 0
-    assert count(storage.path, "queries") == 450
-    assert count(storage.path, "events") == 30
+    assert await count_rows(storage, "queries") == 450
+    assert await count_rows(storage, "events") == 30
     assert await writer.flush() is True  # nothing left: no empty transaction
     assert sizes == [200, 200, 80]
     assert await writer.close() is True
@@ -347,12 +358,12 @@ async def test_writer_background_batch_size_trigger(storage: Storage) -> None:
     for i in range(50):
         writer.submit(query(f"q{i}"))
     # A full batch is written long before the 30 s interval.
-    assert await wait_for_count(storage.path, "queries", 50) == 50
+    assert await wait_for_count(storage, "queries", 50) == 50
     writer.submit(query("q50"))
     await asyncio.sleep(0.3)
-    assert count(storage.path, "queries") == 50  # a single row waits for the interval
+    assert await count_rows(storage, "queries") == 50  # a single row waits for the interval
     assert await writer.close() is True
-    assert count(storage.path, "queries") == 51
+    assert await count_rows(storage, "queries") == 51
 
 
 async def test_writer_background_interval_trigger(storage: Storage) -> None:
@@ -360,8 +371,8 @@ async def test_writer_background_interval_trigger(storage: Storage) -> None:
         writer.submit(query("q1"))
         writer.submit(event("button", qid="q1"))
         writer.submit(query("q2"))
-        assert await wait_for_count(storage.path, "queries", 2) == 2
-        assert await wait_for_count(storage.path, "events", 1) == 1
+        assert await wait_for_count(storage, "queries", 2) == 2
+        assert await wait_for_count(storage, "events", 1) == 1
         assert writer.buffered == 0
 
 
@@ -374,19 +385,20 @@ async def test_writer_close_flushes_and_rejects_later_submits(
         writer.submit(query(f"q{i}"))
     writer.submit(event("feedback_down", qid="q1"))
     assert await writer.close() is True
-    assert count(storage.path, "queries") == 7
-    assert count(storage.path, "events") == 1
+    assert await count_rows(storage, "queries") == 7
+    assert await count_rows(storage, "events") == 1
 
     caplog.set_level(logging.ERROR, logger=LOGGER)
     writer.submit(query("late"))  # must not raise
     assert any("closed" in m for m in errors(caplog))
     assert await writer.close() is True
-    assert count(storage.path, "queries") == 7
+    assert await count_rows(storage, "queries") == 7
 
 
 async def test_write_failure_is_logged_kept_and_retried(
-    storage: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    sqlite_storage: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    storage = sqlite_storage  # the failure is injected into SQLite's connection
     caplog.set_level(logging.ERROR, logger=LOGGER)
     writer = LogWriter(storage, interval=0.01, retry_interval=0.05)
     writer.start()
@@ -400,13 +412,13 @@ async def test_write_failure_is_logged_kept_and_retried(
     assert writer.buffered == 6
     await asyncio.sleep(0.15)  # background retries keep failing, quietly
     assert writer._task is not None and not writer._task.done()
-    assert count(storage.path, "queries") == 0
+    assert await count_rows(storage, "queries") == 0
 
     monkeypatch.undo()  # the fault clears; the background task retries on its own
-    assert await wait_for_count(storage.path, "queries", 5) == 5
-    assert await wait_for_count(storage.path, "events", 1) == 1
+    assert await wait_for_count(storage, "queries", 5) == 5
+    assert await wait_for_count(storage, "events", 1) == 1
     assert await writer.close() is True
-    assert count(storage.path, "queries") == 5
+    assert await count_rows(storage, "queries") == 5
 
 
 async def test_write_failure_on_locked_database(
@@ -433,8 +445,9 @@ async def test_write_failure_on_locked_database(
 
 
 async def test_buffer_bound_drops_oldest(
-    storage: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    sqlite_storage: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    storage = sqlite_storage  # the failure is injected into SQLite's connection
     caplog.set_level(logging.ERROR, logger=LOGGER)
     writer = LogWriter(storage, max_buffer=10)
     fail_executemany(monkeypatch, storage)
@@ -450,7 +463,7 @@ async def test_buffer_bound_drops_oldest(
 
     monkeypatch.undo()
     assert await writer.flush() is True
-    qids = [r[0] for r in sql(storage.path, "SELECT qid FROM queries ORDER BY id")]
+    qids = [r[0] for r in await raw(storage, "SELECT qid FROM queries ORDER BY id")]
     assert qids == [f"q{i:02d}" for i in range(5, 15)]
     await writer.close()
 
@@ -468,11 +481,11 @@ async def test_unwritable_row_is_dropped_alone(
     writer.submit(query("q1"))  # duplicate qid: skipped, not an error
     writer.submit(event("related", qid="q2"))
     assert await writer.flush() is True
-    assert [r[0] for r in sql(storage.path, "SELECT qid FROM queries ORDER BY id")] == [
+    assert [r[0] for r in await raw(storage, "SELECT qid FROM queries ORDER BY id")] == [
         "q1",
         "q2",
     ]
-    assert count(storage.path, "events") == 1
+    assert await count_rows(storage, "events") == 1
     assert any("qid=bad" in m for m in errors(caplog))
     assert any("already used qid" in r.getMessage() for r in caplog.records)
     await writer.close()
@@ -486,7 +499,7 @@ async def test_lone_surrogate_does_not_block_the_log(storage: Storage) -> None:
     writer.submit(poisoned)
     writer.submit(query("after"))
     assert await writer.flush() is True
-    rows = sql(storage.path, "SELECT qid, text, entry_id FROM queries ORDER BY id")
+    rows = await raw(storage, "SELECT qid, text, entry_id FROM queries ORDER BY id")
     assert rows == [
         ("poison", "boleh pns kampanye ? ?", "x?"),
         ("after", "pertanyaan after", None),
@@ -504,7 +517,7 @@ async def test_one_vote_per_user_and_question(storage: Storage) -> None:
     await storage.insert_records([vote("feedback_up", "q1"), vote("feedback_down", "q1", "ffff")])
     await storage.insert_records([event("button", "q1"), event("button", "q1")])
     assert await storage.feedback_by_entry() == [("ikut-kampanye", 1, 1)]
-    assert count(storage.path, "events") == 4
+    assert await count_rows(storage, "events") == 4
 
 
 async def test_finish_update_writes_rows_and_state_together(storage: Storage) -> None:
@@ -512,20 +525,20 @@ async def test_finish_update_writes_rows_and_state_together(storage: Storage) ->
     await storage.save_updates([(5, '{"update_id": 5}'), (6, '{"update_id": 6}')])
     await storage.finish_update(5, [query("q5")])
     await storage.finish_update(6, [query("q6")], error="handler failed 3 times")
-    assert sql(storage.path, "SELECT update_id, state, payload FROM updates ORDER BY 1") == [
+    assert await raw(storage, "SELECT update_id, state, payload FROM updates ORDER BY 1") == [
         (5, "done", ""),
         (6, "failed", ""),
     ]
-    assert [r[0] for r in sql(storage.path, "SELECT qid FROM queries ORDER BY id")] == [
+    assert [r[0] for r in await raw(storage, "SELECT qid FROM queries ORDER BY id")] == [
         "q5",
         "q6",
     ]
     bad = query("bad")
     object.__setattr__(bad, "text", object())
     await storage.save_updates([(7, '{"update_id": 7}')])
-    with pytest.raises(sqlite3.ProgrammingError):
+    with pytest.raises(storage.bad_row_errors):
         await storage.finish_update(7, [bad])
-    assert sql(storage.path, "SELECT state FROM updates WHERE update_id = 7") == [("pending",)]
+    assert await raw(storage, "SELECT state FROM updates WHERE update_id = 7") == [("pending",)]
 
 
 async def test_unparseable_and_expired_updates_lose_their_payload(storage: Storage) -> None:
@@ -536,7 +549,7 @@ async def test_unparseable_and_expired_updates_lose_their_payload(storage: Stora
     await storage.save_updates([(41, '{"from": "Sari"}')], now=old)
     await storage.save_updates([(42, '{"from": "Budi"}')])
     assert await storage.expire_pending_updates(timedelta(days=2)) == 1
-    assert sql(storage.path, "SELECT update_id, state, payload FROM updates ORDER BY 1") == [
+    assert await raw(storage, "SELECT update_id, state, payload FROM updates ORDER BY 1") == [
         (40, "failed", ""),
         (41, "failed", ""),
         (42, "pending", '{"from": "Budi"}'),
@@ -547,7 +560,7 @@ async def test_unparseable_and_expired_updates_lose_their_payload(storage: Stora
 # --------------------------------------------------------------------------- update inbox
 
 
-async def test_update_inbox(storage: Storage, db_path: Path) -> None:
+async def test_update_inbox(storage: Storage) -> None:
     assert await storage.max_update_id() is None
     assert await storage.pending_updates() == []
     assert await storage.save_updates([]) == 0
@@ -573,7 +586,8 @@ async def test_update_inbox(storage: Storage, db_path: Path) -> None:
     await storage.mark_update_done(10)
     await storage.mark_update_failed(11, "ValueError: boom")
     assert await storage.pending_updates() == [(12, '{"update_id": 12}', 0)]
-    assert sql(db_path, "SELECT update_id, attempts, state, error FROM updates ORDER BY 1") == [
+    rows = await raw(storage, "SELECT update_id, attempts, state, error FROM updates ORDER BY 1")
+    assert rows == [
         (10, 2, "done", None),
         (11, 1, "failed", "ValueError: boom"),
         (12, 0, "pending", None),
@@ -581,12 +595,12 @@ async def test_update_inbox(storage: Storage, db_path: Path) -> None:
     assert await storage.max_update_id() == 12
 
 
-async def test_update_inbox_survives_restart(db_path: Path) -> None:
-    store = await open_storage(db_path)
+async def test_update_inbox_survives_restart(log_target: str | Path) -> None:
+    store = await open_storage(log_target)
     await store.save_updates([(1, "{}"), (2, "{}")])
     await store.mark_update_done(1)
     await store.close()
-    store = await open_storage(db_path)
+    store = await open_storage(log_target)
     assert await store.pending_updates() == [(2, "{}", 0)]
     assert await store.max_update_id() == 2
     await store.close()
@@ -599,7 +613,7 @@ async def test_begin_attempt_journals_an_unknown_update(storage: Storage) -> Non
     assert await storage.max_update_id() == 40
 
 
-async def test_prune_updates(storage: Storage, db_path: Path) -> None:
+async def test_prune_updates(storage: Storage) -> None:
     now = ts("2024-05-10T12:00:00")
     await storage.save_updates([(1, "{}"), (2, "{}"), (3, "{}")], now=now - timedelta(days=10))
     await storage.save_updates([(4, "{}")], now=now - timedelta(days=1))
@@ -609,13 +623,15 @@ async def test_prune_updates(storage: Storage, db_path: Path) -> None:
     await storage.mark_update_failed(3, "boom")
     # 1, 2: done and old -> deleted; 3 failed, 4 recent, 5 pending -> kept.
     assert await storage.prune_updates(timedelta(days=7), now=now) == 2
-    assert [r[0] for r in sql(db_path, "SELECT update_id FROM updates ORDER BY 1")] == [3, 4, 5]
+    rows = await raw(storage, "SELECT update_id FROM updates ORDER BY 1")
+    assert [r[0] for r in rows] == [3, 4, 5]
 
     await storage.mark_update_done(5)  # done, old, but the highest id: kept
     assert await storage.prune_updates(timedelta(days=7), now=now) == 0
     assert await storage.max_update_id() == 5
     assert await storage.prune_updates(timedelta(0), now=now) == 1  # 4 goes, 5 stays
-    assert [r[0] for r in sql(db_path, "SELECT update_id FROM updates ORDER BY 1")] == [3, 5]
+    rows = await raw(storage, "SELECT update_id FROM updates ORDER BY 1")
+    assert [r[0] for r in rows] == [3, 5]
 
 
 # --------------------------------------------------------------------------- reports
@@ -746,3 +762,8 @@ def test_one_vocabulary_from_the_engine_to_the_schema() -> None:
     schema = " ".join(MIGRATIONS[0].split())
     assert f"status IN ({quoted(STATUSES)})" in schema
     assert f"kind IN ( {quoted(EVENT_KINDS)})" in schema
+    from bot.querylog.postgres.schema import MIGRATIONS as PG_MIGRATIONS
+
+    pg_schema = " ".join(PG_MIGRATIONS[0].split())
+    assert f"status IN ({quoted(STATUSES)})" in pg_schema
+    assert f"kind IN ( {quoted(EVENT_KINDS)})" in pg_schema

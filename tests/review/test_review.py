@@ -24,6 +24,7 @@ from bot.review.clusters import (
 )
 from bot.review.period import Period, PeriodError, parse_moment
 from bot.review.stats import compute_stats
+from tests.auxil.pgdb import raw
 from tests.auxil.reviewlog import KB_REVIEW, NASTY, at, fill
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -40,7 +41,15 @@ def matcher(review_kb: KnowledgeBase) -> Matcher:
 
 
 @pytest.fixture
-async def log(tmp_path: Path) -> AsyncIterator[Storage]:
+async def log(log_target: str | Path) -> AsyncIterator[Storage]:
+    """The fixture log in each backend in turn: every review result must be the same."""
+    async with await open_storage(log_target) as storage:
+        await fill(storage)
+        yield storage
+
+
+@pytest.fixture
+async def sqlite_log(tmp_path: Path) -> AsyncIterator[Storage]:
     async with await open_storage(tmp_path / "log.sqlite3") as storage:
         await fill(storage)
         yield storage
@@ -166,8 +175,8 @@ def _plan(conn: sqlite3.Connection, sql: str) -> str:
     return " ".join(str(row[3]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
 
 
-async def test_review_indexes(log: Storage) -> None:
-    with closing(sqlite3.connect(log.path)) as conn:
+async def test_review_indexes(sqlite_log: Storage) -> None:
+    with closing(sqlite3.connect(sqlite_log.path)) as conn:
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) >= 4
         hours = _plan(
@@ -298,8 +307,8 @@ async def test_compute_stats_period(log: Storage) -> None:
     assert stats.by_status == {"answered": 2, "ambiguous": 1, "no_match": 6}
 
 
-async def test_compute_stats_empty(tmp_path: Path) -> None:
-    async with await open_storage(tmp_path / "empty.sqlite3") as storage:
+async def test_compute_stats_empty(log_target: str | Path) -> None:
+    async with await open_storage(log_target) as storage:
         stats = await compute_stats(storage, Period(), now=NOW)
         recent = await compute_stats(storage, Period(NOW - timedelta(days=2)), now=NOW)
     assert stats.total == 0 and stats.days == () and stats.answer_rate == 0.0
@@ -390,8 +399,7 @@ async def test_purge_keeps_the_newest_update_but_blanks_it(log: Storage) -> None
     counts = await log.purge(NOW)
     assert counts.queries == 17 and counts.events == 9 and counts.updates == 0
     assert await log.max_update_id() == 7
-    with closing(sqlite3.connect(log.path)) as conn:
-        assert conn.execute("SELECT payload FROM updates").fetchall() == [("{}",)]
+    assert await raw(log, "SELECT payload FROM updates") == [("{}",)]
     await log.vacuum()
     assert (await compute_stats(log, Period(), now=NOW)).total == 0
 

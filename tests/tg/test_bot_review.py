@@ -26,9 +26,10 @@ def review_engine() -> Engine:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> Path:
-    """The fixture log, moved to start 90 days ago, plus three recent unanswered questions."""
-    path = tmp_path / "data" / "netral.sqlite3"
+async def db(log_target: str | Path) -> str | Path:
+    """The fixture log (in each backend in turn), moved to start 90 days ago, plus three
+    recent unanswered questions."""
+    path = log_target
     now = datetime.now(UTC)
     async with await open_storage(path) as storage:
         await fill(storage, shift=now - timedelta(days=90) - at("2026-11-01T00:00"))
@@ -49,7 +50,7 @@ async def db(tmp_path: Path) -> Path:
 
 
 async def test_laporan_sends_the_html_report(
-    fake_api: FakeBotAPI, review_engine: Engine, db: Path
+    fake_api: FakeBotAPI, review_engine: Engine, db: str | Path
 ) -> None:
     async with running_bot(fake_api, review_engine, db, KB_REVIEW):
         fake_api.add_message("/laporan semua", user_id=ADMIN_ID)
@@ -71,7 +72,7 @@ async def test_laporan_sends_the_html_report(
 
 
 async def test_laporan_is_for_admins_only(
-    fake_api: FakeBotAPI, review_engine: Engine, db: Path
+    fake_api: FakeBotAPI, review_engine: Engine, db: str | Path
 ) -> None:
     async with running_bot(fake_api, review_engine, db, KB_REVIEW):
         fake_api.add_message("/laporan", user_id=USER)
@@ -88,7 +89,7 @@ async def test_laporan_is_for_admins_only(
 
 
 async def test_stats_and_unanswered_use_the_review_library(
-    fake_api: FakeBotAPI, review_engine: Engine, db: Path
+    fake_api: FakeBotAPI, review_engine: Engine, db: str | Path
 ) -> None:
     async with running_bot(fake_api, review_engine, db, KB_REVIEW):
         fake_api.add_message("/stats", user_id=ADMIN_ID)

@@ -22,6 +22,7 @@ from bot.querylog.pseudonym import (
     write_key_file,
 )
 from bot.querylog.sqlite.connection import connect
+from bot.querylog.sqlite.export import SQLiteExport
 from bot.querylog.sqlite.inbox import SQLiteInbox
 from bot.querylog.sqlite.migrations import fetch_one, migrate
 from bot.querylog.sqlite.review import SQLiteReview
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["SQLiteStorage", "open_sqlite"]
 
 
-class SQLiteStorage(SQLiteInbox, SQLiteReview):
+class SQLiteStorage(SQLiteInbox, SQLiteReview, SQLiteExport):
     """The Netral database in one SQLite file. Create with :func:`open_sqlite`."""
 
 
