@@ -169,7 +169,7 @@ def test_declined_question_ends_the_context(engine: Engine) -> None:
 
 def test_suggestions_make_the_first_one_the_context(engine: Engine) -> None:
     turn = Turn("boleh nyoblos?", "hak-pilih")
-    answer = engine.converse("kalau sambil bagi amplop ke tetangga?", turn)
+    answer = engine.converse("kalau sekalian bagi uang ke warga?", turn)
     assert answer.result.status == "ambiguous"
     first = answer.result.candidates[0].entry
     assert first.verdict == "dilarang"

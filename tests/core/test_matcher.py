@@ -83,6 +83,14 @@ REGIONAL = [
     ),
     ("which law regulates civil servant neutrality?", "dasar-hukum"),
     ("gua pns, ikut kampanye pas libur kaga ape ape kan?", "ikut-kampanye"),
+    # Sundanese, Javanese krama and English words added for real messages (issue 8)
+    ("abdi hoyong ngalaporkeun pagawe desa nu ngarojong calon, ka mana?", "cara-melapor"),
+    ("nyuwun sewu, kulo perawat PNS, dipunsuwun ngrewangi timses caleg, angsal?", "tim-kampanye"),
+    ("kunaon pagawe nagara kedah netral?", "kenapa-harus-netral"),
+    ("can a midwife who is a civil servant wear a candidate's shirt?", "atribut-partai-calon"),
+    ("my headmaster forced the teachers to attend a rally, what should we do?", "mobilisasi-asn"),
+    ("can a nurse in a public hospital put up a campaign banner at home?", "alat-peraga-kampanye"),
+    ("saya perawat pns, boleh jadi relawan caleg?", "tim-kampanye"),
 ]
 
 # New words for situations the knowledge base covers, written for this file.
@@ -126,6 +134,8 @@ OUT_OF_SCOPE = [
     "",
     "   ",
     "?????",
+    # a non-ASN subject the subject rule declines (luar-cakupan.yaml, issue 8)
+    "sy tukang parkir, boleh ikut konvoi kampanye paslon?",
 ]
 
 

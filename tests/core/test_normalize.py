@@ -201,6 +201,24 @@ def lexicon_norm(kb: KnowledgeBase) -> Normalizer:
         ("kirim vn ajakan", ["kirim", "voicenote", "ajak"]),
         ("dapat top up pulsa", ["dapat", "isi", "pulsa"]),
         ("jadi admin grup relawan", ["jadi", "kelola", "grup", "relawan"]),
+        # Sundanese, Javanese krama and English words of real messages (issue 8)
+        ("abdi hoyong ngalaporkeun pagawe kacamatan", ["lapor", "pegawai", "kecamatan"]),
+        (
+            "kunaon pagawe teu kenging ngarojong calon",
+            ["kenapa", "pegawai", "tidak", "boleh", "dukung", "calon"],
+        ),
+        (
+            "nyuwun sewu, sedherek kulo dipunsuwun ngrewangi caleg",
+            ["saudara", "minta", "bantu", "calon"],
+        ),
+        (
+            "can a teacher tell students parents to vote",
+            ["boleh", "guru", "bilang", "murid", "orang", "tua", "pilih"],
+        ),
+        (
+            "resigning first before running for regent",
+            ["mundur", "dulu", "sebelum", "nyalon", "bupati"],
+        ),
     ],
 )
 def test_lexicon_reads_regional_english_and_new_words(
@@ -236,6 +254,11 @@ def test_lexicon_reads_regional_english_and_new_words(
         ("tempel stiker caleg di mobil", "stiker", "stikerchat"),
         ("pegawai bc boleh ikut kampanye", "bc", "broadcast"),
         ("min, admin, tolong jawab", "jawab", "kelola"),  # "admin" alone addresses the bot
+        # protected from the stemmer: "perawat" is not "awat", place names are not words
+        ("saya perawat di rsud", "perawat", "awat"),
+        ("guru di salatiga pasang baliho", "salatiga", "istri"),
+        ("sy pns di polewali", "polewali", "pilkada"),
+        ("pns di bantul ikut kampanye", "bantul", "bantu"),
     ],
 )
 def test_indonesian_words_keep_their_sense(
