@@ -20,6 +20,7 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.evaluate import Report, evaluate
+from bot.core.followup_eval import evaluate_conversations
 from bot.knowledge.evalset import is_conversation_set, load_cases, load_conversations
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -86,6 +87,48 @@ def test_held_out_quality(
     assert report.rejection >= min_rejection, f"{name}: rejection {report.rejection:.1%}\n" + (
         _failures(report, {"false_answer", "false_ambiguous"})
     )
+
+
+# The blind real-style held-out sets (tests/data/real_heldout*.yaml; see tests/data/README.md).
+# They are below the targets, so each is gated at the level reached, as a floor against
+# regressions: single questions 79.3% top-1 / 4.1% wrong / 92.7% right or suggested / 88.2%
+# declined; follow-up turns 91.2% / 3.0% / 93.0% / 100%. Only the figures are reported on
+# failure, never the questions: these sets stay unread so that they keep measuring.
+REAL_GATES = [
+    ("real_heldout.yaml", 0.79, 0.042, 0.92, 0.88),
+    ("real_heldout_conversations.yaml", 0.91, 0.031, 0.92, 1.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "min_top1", "max_wrong", "min_right_or_suggested", "min_rejection"), REAL_GATES
+)
+def test_real_style_held_out_quality(
+    engine: Engine,
+    name: str,
+    min_top1: float,
+    max_wrong: float,
+    min_right_or_suggested: float,
+    min_rejection: float,
+) -> None:
+    path = DATA / name
+    if is_conversation_set(path):
+        report = evaluate_conversations(load_conversations(path), engine)
+    else:
+        matcher = engine.matcher
+        report = evaluate(
+            load_cases(path),
+            lambda q: engine.ask(q).result,
+            lambda q: [c.entry.id for c in matcher.rank(matcher.tokens(q))[:3]],
+        )
+    figures = (
+        f"{name}: top-1 {report.top1:.1%}, wrong {report.wrong_rate:.1%}, right or suggested "
+        f"{report.right_or_suggested:.1%}, declined {report.rejection:.1%}"
+    )
+    assert report.top1 >= min_top1, figures
+    assert report.wrong_rate <= max_wrong, figures
+    assert report.right_or_suggested >= min_right_or_suggested, figures
+    assert report.rejection >= min_rejection, figures
 
 
 def test_expected_ids_exist(engine: Engine) -> None:
