@@ -67,7 +67,7 @@ def bot_process_rss(cache: str) -> int:
     """Peak RSS (KiB) of a process that imports the Telegram side and builds the engine."""
     code = (
         "import resource\n"
-        "import bot.tg.app, bot.storage\n"
+        "import bot.tg.app, bot.querylog\n"
         "from bot import modelcache, stemcache\n"
         "from bot.core.engine import Engine\n"
         "from bot.knowledge import require_knowledge\n"
