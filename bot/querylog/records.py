@@ -9,15 +9,17 @@ same values out, and a test keeps them equal.
 
 from __future__ import annotations
 
+import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 from bot.core.engine import Answer
 from bot.core.matcher import Status
 from bot.core.models import EventKind
-from bot.querylog.clock import require_aware, utc_now
+from bot.querylog.clock import parse_time, require_aware, utc_now
 
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
 EVENT_KINDS: Final[tuple[EventKind, ...]] = get_args(EventKind)
@@ -196,4 +198,22 @@ def question_record(
         else (),
         elapsed_ms=round(elapsed_ms, 2),
         source=source,
+    )
+
+
+def row_to_query(row: Sequence[Any]) -> QueryRow:
+    """A ``queries`` row, in the column order both backends select, as a ``QueryRow``."""
+    return QueryRow(
+        id=int(row[0]),
+        qid=str(row[1]),
+        time=parse_time(str(row[2])),
+        chat_type=str(row[3]),
+        user_key=str(row[4]),
+        text=str(row[5]),
+        status=str(row[6]),
+        entry_id=None if row[7] is None else str(row[7]),
+        score=float(row[8]),
+        suggestions=tuple(str(item) for item in json.loads(row[9] or "[]")),
+        elapsed_ms=float(row[10]),
+        source=str(row[11]),
     )

@@ -42,6 +42,7 @@ from bot.querylog.records import (
     check_limit,
     check_status,
     describe,
+    row_to_query,
 )
 
 logger = logging.getLogger("bot.querylog.postgres")
@@ -127,23 +128,6 @@ def split_records(
         except (TypeError, ValueError, AttributeError) as exc:
             raise InvalidRecordError(f"{describe(record)}: {exc}") from exc
     return queries, events
-
-
-def row_to_query(row: Sequence[Any]) -> QueryRow:
-    return QueryRow(
-        id=int(row[0]),
-        qid=str(row[1]),
-        time=parse_time(str(row[2])),
-        chat_type=str(row[3]),
-        user_key=str(row[4]),
-        text=str(row[5]),
-        status=str(row[6]),
-        entry_id=None if row[7] is None else str(row[7]),
-        score=float(row[8]),
-        suggestions=tuple(str(item) for item in json.loads(row[9] or "[]")),
-        elapsed_ms=float(row[10]),
-        source=str(row[11]),
-    )
 
 
 def _rowcount(status: str) -> int:

@@ -22,14 +22,13 @@ from typing import Any, Final, Self
 
 import aiosqlite
 
-from bot.querylog.clock import format_time, parse_time
+from bot.querylog.clock import format_time
 from bot.querylog.pseudonym import pseudonym
 from bot.querylog.records import (
     EventRecord,
     InvalidRecordError,
     LogRecord,
     QueryRecord,
-    QueryRow,
     describe,
 )
 
@@ -148,23 +147,6 @@ def split_records(
         except (TypeError, ValueError) as exc:
             raise InvalidRecordError(f"{describe(record)}: {exc}") from exc
     return queries, events
-
-
-def row_to_query(row: Sequence[Any]) -> QueryRow:
-    return QueryRow(
-        id=int(row[0]),
-        qid=str(row[1]),
-        time=parse_time(str(row[2])),
-        chat_type=str(row[3]),
-        user_key=str(row[4]),
-        text=str(row[5]),
-        status=str(row[6]),
-        entry_id=None if row[7] is None else str(row[7]),
-        score=float(row[8]),
-        suggestions=tuple(str(item) for item in json.loads(row[9] or "[]")),
-        elapsed_ms=float(row[10]),
-        source=str(row[11]),
-    )
 
 
 async def connect(path: Path, busy_timeout_ms: int, *, chunk: int = 64) -> aiosqlite.Connection:

@@ -12,13 +12,19 @@ from datetime import datetime
 from typing import Any
 
 from bot.querylog.clock import format_time, parse_time, require_aware
-from bot.querylog.records import PurgeCounts, QueryRow, TextCount, check_limit, check_status
+from bot.querylog.records import (
+    PurgeCounts,
+    QueryRow,
+    TextCount,
+    check_limit,
+    check_status,
+    row_to_query,
+)
 from bot.querylog.sqlite.connection import (
     QUERY_COLUMNS,
     SQLiteBase,
     hour_period_sql,
     period_sql,
-    row_to_query,
 )
 from bot.querylog.sqlite.migrations import fetch_one
 
