@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,18 @@ SMALL_KB = FIXTURES / "kb_small"
 
 # Tests (and the processes they start) keep their stem cache away from ~/.cache.
 os.environ["NETRAL_CACHE_DIR"] = tempfile.mkdtemp(prefix="netral-test-cache-")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_logging() -> Iterator[None]:
+    """Commands run in-process (``netral run``) configure the root logger; each test gets
+    back the configuration it started with, so one test's log lines never reach another's
+    captured output."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
