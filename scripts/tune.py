@@ -1,7 +1,8 @@
 """Fit the matcher's decision models and choose its weights and thresholds on tuning sets.
 
 Usage: python scripts/tune.py ../shared/eval/dev.yaml tests/data/tuning.yaml \\
-           tests/data/tuning2.yaml tests/data/tuning3.yaml tests/data/real_tuning.yaml
+           tests/data/tuning2.yaml tests/data/tuning3.yaml tests/data/real_tuning.yaml \\
+           tests/data/real_tuning2.yaml
 
 Tunes on the given files only (``--check FILE`` prints the chosen configuration's figures on
 another file; never pass a held-out test set while choosing). For each blend of the four

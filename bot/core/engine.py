@@ -159,11 +159,13 @@ class Engine:
         joined = f"{previous.text} {question}"
         together = replace(self.safety.apply(self.matcher.match(joined)), query=question)
         focus = self._followups.focus(question)
-        if context is not None and focus is not None and together.entry == context:
+        top_candidate = together.candidates[0].entry if together.candidates else None
+        if context is not None and focus is not None and top_candidate == context:
             # "atasan saya bisa kena apa?", "sanksinya buat bupati apa?", "langsung dipecat?":
             # about the sanction of what was just answered, even where alone it would read
             # as another subject (non-political discipline)
-            return self._again(together, context, previous, kind, focus, status)
+            answered = replace(together, status="answered", candidates=together.candidates[:1])
+            return self._again(answered, context, previous, kind, focus, status)
         if context is not None and own.entry == context:
             return self._remember(alone, question, status, previous)
         if own.offtopic is not None:
