@@ -48,6 +48,7 @@ SETS = [
     ROOT / "tests" / "data" / "questions2.yaml",
     # the blind real-style sets: the tuning part and the held-out part
     ROOT / "tests" / "data" / "real_tuning.yaml",
+    ROOT / "tests" / "data" / "real_tuning2.yaml",
     ROOT / "tests" / "data" / "real_heldout.yaml",
 ]
 

@@ -92,11 +92,11 @@ def test_held_out_quality(
 # The blind real-style held-out sets (tests/data/real_heldout*.yaml; see tests/data/README.md).
 # They are below the targets, so each is gated at the level reached, as a floor against
 # regressions: single questions 66.6% top-1 / 2.2% wrong / 93.9% right or suggested / 87.1%
-# declined; follow-up turns 84.2% / 1.5% / 93.0% / 100%. Only the figures are reported on
+# declined; follow-up turns 86.0% / 1.5% / 93.0% / 100%. Only the figures are reported on
 # failure, never the questions: these sets stay unread so that they keep measuring.
 REAL_GATES = [
     ("real_heldout.yaml", 0.66, 0.023, 0.93, 0.87),
-    ("real_heldout_conversations.yaml", 0.84, 0.016, 0.92, 1.0),
+    ("real_heldout_conversations.yaml", 0.85, 0.016, 0.92, 1.0),
 ]
 
 
