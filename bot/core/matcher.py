@@ -17,6 +17,11 @@ be: the informal suffix "-in" is read as "-kan" ("dikumpulin" -> "dikumpulkan" -
 then a typo is corrected to the closest known *word* (not stem: stemming a misspelt word
 gives garbage) within a small edit distance ("palson" -> "paslon", "pemenagan" ->
 "pemenangan").
+
+Long (about 900 lines) but one idea, ranking a question against the index: the index, the
+four signals, the question part of a story and the decision all read the same private
+index state; ``Weights`` and the decision functions sit beside them because
+scripts/tune.py replays the decision exactly as ``Matcher.match`` makes it.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ SKIP LOCKED``), so a live replica's updates are never taken from it, and a dead 
 finished by the others. An update's log rows
 are written only by whichever process moves it out of ``pending`` first, so a question is
 logged once even when two replicas happened to answer it.
+
+Long (about 700 lines) but one idea: the PostgreSQL side of the ``Storage`` protocol, one
+method per operation of the SQLite backend, which spreads the same operations over
+``sqlite/`` modules by concern.
 """
 
 from __future__ import annotations
