@@ -22,6 +22,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot.tg.context import BotServices, NetralApp
 from bot.tg.delivery import _retry_after_seconds
+from bot.tg.parsing import parse_update
 
 _LOG = logging.getLogger(__name__)
 
@@ -175,14 +176,9 @@ class DurablePoller:
             uid = item.get("update_id") if isinstance(item, dict) else None
             if not isinstance(uid, int):
                 continue
-            try:
-                parsed.append(Update.de_json(item, self.app.bot))
-            except Exception as exc:
-                _LOG.error("update %s cannot be parsed (%s): skipped", uid, exc)
-                try:
-                    await storage.save_failed_update(uid, f"unparseable: {type(exc).__name__}")
-                except Exception:
-                    _LOG.exception("update %s: could not journal the failure", uid)
+            update, _ = await parse_update(self.app.bot, storage, uid, item)
+            if update is not None:
+                parsed.append(update)
             offset = uid + 1
         if parsed:
             await self._journal(parsed)

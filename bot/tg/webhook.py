@@ -29,9 +29,9 @@ from typing import Any
 
 import tornado.httpserver
 import tornado.web
-from telegram import Update
 
 from bot.tg.context import NetralApp
+from bot.tg.parsing import parse_update
 from bot.tg.replicas import readiness
 
 _LOG = logging.getLogger(__name__)
@@ -88,16 +88,9 @@ async def accept_update(app: NetralApp, uid: int, data: dict[str, Any]) -> bool:
     """Journal and queue one update received over the webhook; False when it could not be
     journaled (the caller asks Telegram to deliver it again)."""
     storage = app.bot_data.storage
-    try:
-        update = Update.de_json(data, app.bot)
-    except Exception as exc:
-        _LOG.error("update %s cannot be parsed (%s): skipped", uid, exc)
-        try:
-            await storage.save_failed_update(uid, f"unparseable: {type(exc).__name__}")
-        except Exception:
-            _LOG.exception("update %s: could not journal the failure", uid)
-            return False
-        return True
+    update, durable = await parse_update(app.bot, storage, uid, data)
+    if update is None:
+        return durable
     try:
         new = await storage.save_updates([(uid, update.to_json())])
     except Exception:
