@@ -42,6 +42,8 @@ class Settings:
     # stays with the replica holding it before another may take it over (seconds).
     rate_share: float = 1.0
     lease_seconds: float = 30.0
+    # Flood control: questions (and other updates) one user may send a minute, per process.
+    flood_per_minute: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +70,9 @@ class Settings:
         lease = _number(env, "NETRAL_LEASE_SECONDS", 30.0)
         if not 1 <= lease <= 3600:
             raise SettingsError(f"NETRAL_LEASE_SECONDS: {lease} is not between 1 and 3600")
+        flood = _number(env, "NETRAL_FLOOD_PER_MINUTE", 20)
+        if flood != int(flood) or not 1 <= flood <= 1000:
+            raise SettingsError(f"NETRAL_FLOOD_PER_MINUTE: {flood:g} is not a whole number 1-1000")
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
             api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or None,
@@ -80,6 +85,7 @@ class Settings:
             cache_dir=Path(cache) if (cache := env.get("NETRAL_CACHE_DIR", "").strip()) else None,
             rate_share=share,
             lease_seconds=lease,
+            flood_per_minute=int(flood),
         )
 
     @property

@@ -56,11 +56,19 @@ def test_frozen() -> None:
     [
         ({"NETRAL_ADMIN_IDS": "12,abc"}, "NETRAL_ADMIN_IDS"),
         ({"NETRAL_LOG_LEVEL": "LOUD"}, "NETRAL_LOG_LEVEL"),
+        ({"NETRAL_FLOOD_PER_MINUTE": "0"}, "NETRAL_FLOOD_PER_MINUTE"),
+        ({"NETRAL_FLOOD_PER_MINUTE": "2.5"}, "NETRAL_FLOOD_PER_MINUTE"),
+        ({"NETRAL_FLOOD_PER_MINUTE": "lots"}, "NETRAL_FLOOD_PER_MINUTE"),
     ],
 )
 def test_bad_values(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_flood_limit() -> None:
+    assert Settings.from_env({}).flood_per_minute == 20
+    assert Settings.from_env({"NETRAL_FLOOD_PER_MINUTE": "45"}).flood_per_minute == 45
 
 
 def test_token_not_in_repr_or_str() -> None:

@@ -18,6 +18,7 @@ from telegram.ext import (
 )
 
 from bot.core.engine import Engine
+from bot.core.flood import FloodGate
 from bot.querylog import LogWriter, SharedInbox, Storage
 from bot.settings import Settings
 from bot.tg import handlers
@@ -84,6 +85,7 @@ def build_application(
     # processor share that one object with the handlers.
     services = app.bot_data
     services.settings, services.engine = settings, engine
+    services.flood = FloodGate(limit=settings.flood_per_minute)
     services.storage, services.writer = storage, writer
     processor.bind(services, app.update_queue.put)
     app.add_handlers(handlers.ALL)

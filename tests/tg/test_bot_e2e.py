@@ -347,8 +347,7 @@ async def test_reload(fake_api: FakeBotAPI, kb: KnowledgeBase, tmp_path: Path, d
 
 
 async def test_flood_control(fake_api: FakeBotAPI, engine: Engine, db: Path) -> None:
-    async with running_bot(fake_api, engine, db, KNOWLEDGE) as bot:
-        bot.app.bot_data.flood.limit = 3
+    async with running_bot(fake_api, engine, db, KNOWLEDGE, flood_per_minute=3):
         for _ in range(6):
             fake_api.add_message("asn ikut kampanye boleh?", user_id=USER)
         fake_api.add_message("asn ikut kampanye boleh?", user_id=USER + 1)
