@@ -34,6 +34,24 @@ from bot.querylog.records import (
 )
 
 
+class ClosesOnExit:
+    """``async with store:`` closes the store on the way out (both backends)."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+
 class StorageOpenError(RuntimeError):
     """A query log that cannot be opened (server unreachable, login refused, newer
     schema); the message names the database without its password."""

@@ -27,8 +27,7 @@ import secrets
 import socket
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import asyncpg
 
@@ -48,6 +47,7 @@ from bot.querylog.records import (
     describe,
     row_to_query,
 )
+from bot.querylog.storage import ClosesOnExit
 
 logger = logging.getLogger("bot.querylog.postgres")
 
@@ -166,7 +166,7 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-class PostgresStorage:
+class PostgresStorage(ClosesOnExit):
     """The Netral database in PostgreSQL; create with :func:`.open_postgres`."""
 
     bad_row_errors: Final = BAD_ROW_ERRORS
@@ -186,17 +186,6 @@ class PostgresStorage:
         self.lease = lease
         self.owner = owner or default_owner()
         self._closed = False
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Close the pool (idempotent). Close any LogWriter first."""

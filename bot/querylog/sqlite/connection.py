@@ -17,8 +17,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import aiosqlite
 
@@ -31,6 +30,7 @@ from bot.querylog.records import (
     QueryRecord,
     describe,
 )
+from bot.querylog.storage import ClosesOnExit
 
 logger = logging.getLogger("bot.querylog.sqlite")
 
@@ -160,7 +160,7 @@ async def connect(path: Path, busy_timeout_ms: int, *, chunk: int = 64) -> aiosq
     return db
 
 
-class SQLiteBase:
+class SQLiteBase(ClosesOnExit):
     """Connections and transactions of an open SQLite log; see :func:`open_sqlite`."""
 
     bad_row_errors: Final = BAD_ROW_ERRORS
@@ -179,17 +179,6 @@ class SQLiteBase:
         # One connection serves every writer, so whole transactions must not interleave.
         self._write_lock = asyncio.Lock()
         self._closed = False
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Close both connections (idempotent). Close any LogWriter first."""
