@@ -197,13 +197,19 @@ def model_for(samples: Sequence[tuple[Sequence[str], str]]) -> LearnedModel | No
 def training_samples(
     kb: KnowledgeBase, tokenize: Callable[[str], Sequence[str]]
 ) -> list[tuple[tuple[str, ...], str]]:
-    """(tokens, class) for every phrasing, keyword and title of the entries and every example
-    question and title of the out-of-scope topics; texts without tokens are left out."""
+    """(tokens, class) for every phrasing, keyword and title of the entries, every example
+    question and title of the out-of-scope topics and every labelled example of
+    ``knowledge/contoh.yaml``; texts without tokens are left out."""
     texts: list[tuple[str, str]] = [
         (text, e.id) for e in kb.entries for text in (*e.questions, *e.keywords, e.title)
     ]
     texts += [
         (text, f"{TOPIC_PREFIX}{t.id}") for t in kb.offtopics for text in (*t.questions, t.title)
+    ]
+    topics = {t.id for t in kb.offtopics}
+    texts += [
+        (x.question, f"{TOPIC_PREFIX}{x.target}" if x.target in topics else x.target)
+        for x in kb.examples
     ]
     out = []
     for text, label in texts:

@@ -147,6 +147,18 @@ class OffTopic:
 
 
 @dataclass(frozen=True, slots=True)
+class Example:
+    """A real question labelled with the entry or out-of-scope topic it is about.
+
+    Examples (``knowledge/contoh.yaml``) only teach the learned ranker: they are not
+    phrasings, so they never answer a question by themselves.
+    """
+
+    question: str
+    target: str  # an entry id or an out-of-scope topic id
+
+
+@dataclass(frozen=True, slots=True)
 class KnowledgeBase:
     """All entries, their categories and the lexicon, as loaded and validated."""
 
@@ -154,6 +166,7 @@ class KnowledgeBase:
     categories: tuple[Category, ...]
     lexicon: Lexicon
     offtopics: tuple[OffTopic, ...] = ()
+    examples: tuple[Example, ...] = ()
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

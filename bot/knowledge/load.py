@@ -26,6 +26,7 @@ from bot.core.models import (
     VERDICTS,
     Category,
     Entry,
+    Example,
     KnowledgeBase,
     LegalBasis,
     Lexicon,
@@ -40,6 +41,9 @@ from bot.knowledge.problems import KnowledgeError, LoadResult, Problem
 
 LEXICON_FILE: Final = "sinonim.yaml"
 OFFTOPIC_FILE: Final = "luar-cakupan.yaml"
+EXAMPLES_FILE: Final = "contoh.yaml"
+# An example longer than this is a pasted essay, not a question to learn from.
+MAX_EXAMPLE_CHARS: Final = 1500
 MIN_PHRASINGS: Final = 7  # the canonical question and at least six more
 MAX_TITLE: Final = 60
 # An entry whose legal content was last checked more than this many days ago is reported.
@@ -87,6 +91,7 @@ _TOPIC_FIELDS: Final = {
     "unless": False,
     "subjects": False,
 }
+_EXAMPLE_FIELDS: Final = {"q": True, "id": True}
 _LEXICON_FIELDS: Final = {
     "synonyms": False,
     "stopwords": False,
@@ -164,6 +169,7 @@ class _Validator:
         lexicon = Lexicon()
         located: list[_Located] = []
         topics: list[_Located] = []
+        examples: list[_Located] = []
         categories: list[tuple[str, str, str]] = []  # (id, title, file)
         for f in files:
             doc = self._parse(f)
@@ -174,6 +180,8 @@ class _Validator:
                 lexicon = self._lexicon(self._rel(f), data)
             elif f.name == OFFTOPIC_FILE:
                 self._topic_file(self._rel(f), data, node, topics)
+            elif f.name == EXAMPLES_FILE:
+                self._examples_file(self._rel(f), data, node, examples)
             else:
                 cat = self._category_file(self._rel(f), data, node, located)
                 if cat:
@@ -186,6 +194,8 @@ class _Validator:
         parsed_all = not self.problems
         entries = self._entries(located, check_related=parsed_all)
         offtopics = self._topics(topics, {e.id for e in entries})
+        known = {e.id for e in entries} | {t.id for t in offtopics}
+        labelled = self._examples(examples, known) if parsed_all else []
         verdicts = {e.id: e.verdict for e in entries}
         for entry_id in lexicon.forbidden_acts:
             if verdicts.get(entry_id) != "dilarang":
@@ -212,7 +222,7 @@ class _Validator:
         for e in entries:
             by_cat[e.category].append(e.id)
         cats = tuple(Category(cid, title, tuple(by_cat[cid])) for cid, title, _ in categories)
-        return KnowledgeBase(tuple(entries), cats, lexicon, tuple(offtopics))
+        return KnowledgeBase(tuple(entries), cats, lexicon, tuple(offtopics), tuple(labelled))
 
     def _rel(self, f: Path) -> str:
         return str(f)
@@ -413,6 +423,58 @@ class _Validator:
             return
         for item, line, field_lines in self._mappings(file, data["topics"], topics_node, "topic"):
             out.append(_Located(dict(item), file, line, field_lines))
+
+    def _examples_file(
+        self, file: str, data: Any, node: yaml.Node | None, out: list[_Located]
+    ) -> None:
+        """contoh.yaml: ``examples``, each a real question ``q`` and the ``id`` it is about."""
+        items_node = _child(node, "examples")
+        if (
+            not isinstance(data, dict)
+            or set(data) != {"examples"}
+            or not isinstance(data["examples"], list)
+            or not isinstance(items_node, yaml.SequenceNode)
+        ):
+            self.error(file, 1, None, "expected a mapping with one key, 'examples': a list")
+            return
+        for item, line, field_lines in self._mappings(
+            file, data["examples"], items_node, "example"
+        ):
+            out.append(_Located(dict(item), file, line, field_lines))
+
+    def _examples(self, located: list[_Located], known: set[str]) -> list[Example]:
+        """The examples whose question is text and whose id names an entry or a topic; the
+        same question twice is reported (once with two ids it teaches nothing)."""
+        out: list[Example] = []
+        seen: dict[str, int] = {}
+        for loc in located:
+            d = loc.entry
+            before = len(self.problems)
+            target = d.get("id")
+            self._check_fields(loc.file, loc.line, None, d, _EXAMPLE_FIELDS, "the example")
+            question = _stripped(d.get("q")) or None
+            if "q" in d and question is None:
+                self.error(loc.file, loc.line, None, "'q' must be a non-empty string")
+            elif question is not None and len(question) > MAX_EXAMPLE_CHARS:
+                self.error(
+                    loc.file, loc.line, None, f"'q' is longer than {MAX_EXAMPLE_CHARS} characters"
+                )
+            if "id" in d and (not isinstance(target, str) or target not in known):
+                self.error(loc.file, loc.line, None, f"'id' {target!r} is no entry or topic")
+            if len(self.problems) > before or question is None or not isinstance(target, str):
+                continue
+            key = " ".join(question.lower().split())
+            if key in seen:
+                self.warn(
+                    loc.file,
+                    loc.line,
+                    target,
+                    f"the same question as the example on line {seen[key]}",
+                )
+                continue
+            seen[key] = loc.line
+            out.append(Example(question, target))
+        return out
 
     def _topics(self, located: list[_Located], entry_ids: set[str]) -> list[OffTopic]:
         out: list[OffTopic] = []

@@ -1,0 +1,122 @@
+"""contoh.yaml: labelled real questions that teach the learned ranker."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.core.learned import TOPIC_PREFIX, training_samples
+from bot.core.models import Example
+from bot.core.normalize import Normalizer
+from bot.knowledge import load_knowledge
+from tests.conftest import SMALL_KB
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """A fresh, writable copy of the small fixture knowledge base."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(SMALL_KB, target)
+    return target
+
+
+def write_examples(kb_dir: Path, body: str) -> Path:
+    path = kb_dir / "contoh.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_examples_load_for_entries_and_topics(kb_dir: Path) -> None:
+    write_examples(
+        kb_dir,
+        "examples:\n"
+        '  - {q: "pak sy pns, kemarin diajak ke lapangan liat konser paslon, aman?", '
+        "id: ikut-kampanye}\n"
+        '  - {q: "tpp bulan ini kok belum cair ya", id: gaji-tunjangan}\n',
+    )
+    result = load_knowledge(kb_dir)
+    assert result.errors == []
+    assert result.kb is not None
+    assert result.kb.examples == (
+        Example(
+            "pak sy pns, kemarin diajak ke lapangan liat konser paslon, aman?", "ikut-kampanye"
+        ),
+        Example("tpp bulan ini kok belum cair ya", "gaji-tunjangan"),
+    )
+
+
+def test_examples_teach_the_ranker_with_topic_classes(kb_dir: Path) -> None:
+    write_examples(
+        kb_dir,
+        "examples:\n"
+        '  - {q: "konser paslon di lapangan", id: ikut-kampanye}\n'
+        '  - {q: "tpp belum cair", id: gaji-tunjangan}\n',
+    )
+    kb = load_knowledge(kb_dir).kb
+    assert kb is not None
+    norm = Normalizer(kb.lexicon)
+    samples = training_samples(kb, norm.tokens)
+    labels = [label for _, label in samples]
+    assert labels[-2:] == ["ikut-kampanye", f"{TOPIC_PREFIX}gaji-tunjangan"]
+    assert samples[-2][0] == tuple(dict.fromkeys(norm.tokens("konser paslon di lapangan")))
+
+
+def test_examples_are_not_phrasings(kb_dir: Path) -> None:
+    """An example never becomes a phrasing: it cannot answer by exact match alone."""
+    write_examples(kb_dir, 'examples:\n  - {q: "konser paslon di lapangan", id: ikut-kampanye}\n')
+    kb = load_knowledge(kb_dir).kb
+    assert kb is not None
+    entry = kb.get("ikut-kampanye")
+    assert entry is not None and "konser paslon di lapangan" not in entry.questions
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("- {q: a, id: ikut-kampanye}\n", "one key, 'examples'"),
+        ("examples: {q: a}\n", "one key, 'examples'"),
+        ("examples:\n  - just a string\n", "each example must be a mapping"),
+        ("examples:\n  - {q: apa, id: tidak-ada}\n", "'tidak-ada' is no entry or topic"),
+        ("examples:\n  - {q: apa, id: [ikut-kampanye]}\n", "is no entry or topic"),
+        ("examples:\n  - {q: '  ', id: ikut-kampanye}\n", "'q' must be a non-empty string"),
+        ("examples:\n  - {q: 12, id: ikut-kampanye}\n", "'q' must be a non-empty string"),
+        ("examples:\n  - {id: ikut-kampanye}\n", "missing field 'q'"),
+        ("examples:\n  - {q: apa}\n", "missing field 'id'"),
+        ("examples:\n  - {q: apa, id: ikut-kampanye, expect: x}\n", "unknown field 'expect'"),
+        (f"examples:\n  - {{q: '{'x' * 1501}', id: ikut-kampanye}}\n", "longer than 1500"),
+    ],
+)
+def test_bad_examples_are_errors_at_their_line(kb_dir: Path, body: str, message: str) -> None:
+    path = write_examples(kb_dir, body)
+    result = load_knowledge(kb_dir)
+    assert result.kb is None
+    (err,) = [e for e in result.errors if message in e.message]
+    assert err.file == str(path)
+    assert err.line is not None and err.line <= 2
+
+
+def test_a_repeated_example_is_a_warning_and_kept_once(kb_dir: Path) -> None:
+    write_examples(
+        kb_dir,
+        "examples:\n"
+        '  - {q: "konser paslon", id: ikut-kampanye}\n'
+        '  - {q: "Konser  paslon ", id: medsos-like}\n',
+    )
+    result = load_knowledge(kb_dir)
+    assert result.kb is not None
+    assert result.kb.examples == (Example("konser paslon", "ikut-kampanye"),)
+    (warning,) = [
+        p for p in result.problems if p.level == "warning" and "example on line 2" in p.message
+    ]
+    assert warning.line == 3
+
+
+def test_a_broken_category_file_skips_the_example_checks(kb_dir: Path) -> None:
+    """A syntax error elsewhere is reported alone, not as examples naming missing ids."""
+    write_examples(kb_dir, 'examples:\n  - {q: "like postingan", id: medsos-like}\n')
+    (kb_dir / "media-sosial.yaml").write_text("entries: [\n", encoding="utf-8")
+    result = load_knowledge(kb_dir)
+    assert result.kb is None
+    assert not any("no entry or topic" in e.message for e in result.errors)
