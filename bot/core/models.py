@@ -123,6 +123,9 @@ class Lexicon:
     # dilarang entry id -> single words that name its act on their own ("kampanye"), on top
     # of the entry's keywords (see bot/core/safety.py)
     forbidden_acts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # place names (regencies, cities, provinces; phrases allowed): dropped from questions,
+    # so that "Kab. Lamongan" never stems into "larang" nor "Kediri" into "diri"
+    places: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

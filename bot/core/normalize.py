@@ -175,6 +175,12 @@ class Normalizer:
             if key and key != value:
                 self._phrases[key] = value
             targets.update(value)
+        # A place name is replaced by nothing: it says where the asker works, never what
+        # they ask, and stemmed it can turn into a word that does ("lamongan" -> "larang").
+        for place in lexicon.places:
+            key = tuple(basic_clean(place).split())
+            if key and key not in self._phrases:
+                self._phrases[key] = ()
         self._single = {k[0]: v[0] for k, v in self._phrases.items() if len(k) == len(v) == 1}
         self._longest = min(_MAX_PHRASE_WORDS, max((len(k) for k in self._phrases), default=1))
         # Canonical words are already in their dictionary form: stemming them again could

@@ -99,6 +99,7 @@ _LEXICON_FIELDS: Final = {
     "offtopic": False,
     "sapaan": False,
     "larangan": False,
+    "tempat": False,
 }
 
 
@@ -304,12 +305,15 @@ class _Validator:
                     )
                 synonyms[key] = canonical.strip().lower()
         words: dict[str, frozenset[str]] = {}
-        for key in ("stopwords", "protected", "offtopic"):
+        for key in ("stopwords", "protected", "offtopic", "tempat"):
             value = data.get(key) or []
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 self.error(file, None, None, f"'{key}' must be a list of words")
                 value = []
             words[key] = frozenset(v.strip().lower() for v in value)
+        places = frozenset(" ".join(p.split()) for p in words["tempat"] if p.strip())
+        for place in sorted(places & (set(synonyms) | set(synonyms.values()))):
+            self.error(file, None, None, f"tempat: '{place}' is also a synonym")
         return Lexicon(
             synonyms,
             words["stopwords"],
@@ -317,6 +321,7 @@ class _Validator:
             words["offtopic"],
             self._smalltalk(file, data.get("sapaan")),
             self._forbidden_acts(file, data.get("larangan")),
+            places - set(synonyms) - set(synonyms.values()),
         )
 
     def _forbidden_acts(self, file: str, raw: Any) -> dict[str, tuple[str, ...]]:

@@ -266,3 +266,29 @@ def test_indonesian_words_keep_their_sense(
 ) -> None:
     tokens = lexicon_norm.tokens(text)
     assert kept in tokens and absent not in tokens, tokens
+
+
+PLACES = Lexicon(
+    synonyms={"pns": "asn", "kab": "kabupaten"},
+    stopwords=frozenset({"saya", "di"}),
+    places=frozenset({"lamongan", "kediri", "kutai kartanegara", "pemalang"}),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "tokens"),
+    [
+        # stemmed, these names would say something the asker never said
+        ("saya pns di Kab. Lamongan", ["asn", "kabupaten"]),
+        ("guru di KEDIRI mau tanya", ["guru", "mau", "tanya"]),
+        ("pns kab kutai kartanegara", ["asn", "kabupaten"]),  # a two-word name
+        ("pns kutai", ["asn", "kuta"]),  # half a name is not the name (and is stemmed)
+        ("pemalang, kediri: boleh?", ["boleh"]),
+    ],
+)
+def test_place_names_are_dropped(question: str, tokens: list[str]) -> None:
+    assert Normalizer(PLACES).tokens(question) == tokens
+
+
+def test_place_names_are_known_words_typo_correction_leaves_alone() -> None:
+    assert {"lamongan", "kutai", "kartanegara"} <= Normalizer(PLACES).lexicon_words()

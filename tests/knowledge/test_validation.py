@@ -411,3 +411,19 @@ def test_a_dropped_entry_is_no_missing_related_id(kb_dir: Path) -> None:
     result = load_knowledge(kb_dir, today=date(2026, 12, 7))
     (err,) = result.errors
     assert err.entry_id == "medsos-like" and "'reviewed' must be a date" in err.message
+
+
+def test_a_place_that_is_also_a_synonym_is_an_error(kb_dir: Path) -> None:
+    lexicon = kb_dir / "sinonim.yaml"
+    text = lexicon.read_text(encoding="utf-8")
+    lexicon.write_text(text + "\ntempat: [lamongan, pns]\n", encoding="utf-8")
+    assert "tempat: 'pns' is also a synonym" in only_error(kb_dir)
+
+
+def test_places_load_as_one_spaced_phrases(kb_dir: Path) -> None:
+    lexicon = kb_dir / "sinonim.yaml"
+    text = lexicon.read_text(encoding="utf-8")
+    lexicon.write_text(text + "\ntempat: [Lamongan, ' kutai   kartanegara ']\n", encoding="utf-8")
+    result = load_knowledge(kb_dir)
+    assert result.kb is not None
+    assert result.kb.lexicon.places == frozenset({"lamongan", "kutai kartanegara"})
