@@ -603,6 +603,7 @@ class Matcher:
         w = self.weights
         if (
             word in self._known_words
+            or self.normalizer.is_place_word(word)
             or len(word) < w.typo_min_len
             or not word.isalpha()
             or self.normalizer.stem(word) in self._idf

@@ -177,10 +177,13 @@ class Normalizer:
             targets.update(value)
         # A place name is replaced by nothing: it says where the asker works, never what
         # they ask, and stemmed it can turn into a word that does ("lamongan" -> "larang").
+        place_words: set[str] = set()
         for place in lexicon.places:
             key = tuple(basic_clean(place).split())
             if key and key not in self._phrases:
                 self._phrases[key] = ()
+                place_words.update(key)
+        self._place_words = frozenset(place_words)
         self._single = {k[0]: v[0] for k, v in self._phrases.items() if len(k) == len(v) == 1}
         self._longest = min(_MAX_PHRASE_WORDS, max((len(k) for k in self._phrases), default=1))
         # Canonical words are already in their dictionary form: stemming them again could
@@ -226,12 +229,18 @@ class Normalizer:
 
     def lexicon_words(self) -> set[str]:
         """Every word the lexicon knows: variants, canonical forms, stop words and protected
-        words (typo correction never changes a known word into another)."""
+        words (typo correction never changes a known word into another). Not the words of
+        place names: a misspelt word must not become a place ("karyawan" -> "karawang")."""
         words = set(self._stopwords) | self._lexicon.protected
         for key, value in self._phrases.items():
-            words.update(key)
-            words.update(value)
+            if value:
+                words.update(key)
+                words.update(value)
         return words
+
+    def is_place_word(self, word: str) -> bool:
+        """True for a word of a place name (``tempat``): typo correction leaves it alone."""
+        return word in self._place_words
 
     def tokens(self, text: str) -> list[str]:
         """The full pipeline: meaningful stems in their original order (duplicates kept)."""

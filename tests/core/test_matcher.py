@@ -541,3 +541,20 @@ def test_questions_about_people_who_are_not_asn(
     result = engine.matcher.match(question)
     topic = result.offtopic.id if result.offtopic else None
     assert (topic == "warga-bukan-asn") == declined, (result.status, topic)
+
+
+@pytest.mark.parametrize(
+    ("question", "kept", "not_read_as"),
+    [
+        ("karyawan swasta ikut kampanye", "karyawan", "karawang"),  # a word, not the regency
+        ("sy pns di kab lamongan boleh ikut kampanye", "kampanye", "larang"),
+        ("guru di kediri boleh nyaleg?", "guru", "diri"),
+        ("pns di lamogan boleh like postingan caleg?", "suka", "larang"),  # a misspelt place
+    ],
+)
+def test_place_names_neither_read_as_words_nor_typo_targets(
+    engine: Engine, question: str, kept: str, not_read_as: str
+) -> None:
+    tokens = engine.matcher.tokens(question)
+    assert kept in tokens
+    assert not_read_as not in tokens
