@@ -47,7 +47,9 @@ _PATTERNS: Final = tuple(
 )
 # The asker naming themself: "saya pppk", "sy guru p3k", "sebagai camat".
 _FIRST_PERSON: Final = re.compile(
-    r"\b(?:(?:saya|sy|aku|aq|ak|gue|gw|gua|ane|kami|sya)"
+    r"\b(?:(?:saya|sy|aku|aq|ak|gue|gw|gua|ane|kami|sya"
+    # regional first persons: Javanese, Sundanese, Banjar, Minang, eastern Malay
+    r"|kulo|kula|abdi|aing|ulun|awak|ambo|denai|beta|sa|inyong|nyong)"
     r"(?:\s+(?:ini|itu|adalah|seorang|sbg|sebagai|jadi|jd|masih|msh|cuma|cuman|hanya|hny|baru"
     r"|sudah|sdh|udah|udh|status(?:nya)?|kerja|bekerja|guru|bidan|perawat|dokter|staf|staff"
     r"|pegawai|tenaga|kan|kn|tu|nih|sih|yg|yang))*"

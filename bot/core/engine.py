@@ -160,7 +160,13 @@ class Engine:
         together = replace(self.safety.apply(self.matcher.match(joined)), query=question)
         focus = self._followups.focus(question)
         top_candidate = together.candidates[0].entry if together.candidates else None
-        if context is not None and focus is not None and top_candidate == context:
+        other_subject = bool(self.matcher.offtopic_words(own.tokens))
+        if (
+            context is not None
+            and focus is not None
+            and top_candidate == context
+            and not other_subject
+        ):
             # "atasan saya bisa kena apa?", "sanksinya buat bupati apa?", "langsung dipecat?":
             # about the sanction of what was just answered, even where alone it would read
             # as another subject (non-political discipline)
@@ -168,13 +174,17 @@ class Engine:
             return self._again(answered, context, previous, kind, focus, status)
         if context is not None and own.entry == context:
             return self._remember(alone, question, status, previous)
+        if kind == "short" and own.status == "answered":
+            # A few words that answer well alone, without "kalau"/"terus" leaning on what
+            # came before ("lapor asn yg kampanye ke mana"), are a new question.
+            return self._remember(alone, question, status, previous)
         if own.offtopic is not None:
-            # Declined alone. An elliptical follow-up without a word of another subject
-            # ("kalau di hari libur?", "kalau cuti tahunan?" after a campaign question) is
+            # Declined alone. A follow-up without a word of another subject ("kalau di hari
+            # libur?", "udah terlanjur dimakan gimana" after a campaign or gift question) is
             # taken in context when the joined reading is answered; "kalau gajinya?" is not.
             if (
-                kind == "elliptical"
-                and not self.matcher.offtopic_words(own.tokens)
+                kind in ("elliptical", "short")
+                and not other_subject
                 and together.status == "answered"
                 and together.offtopic is None
             ):
@@ -196,13 +206,25 @@ class Engine:
         if together.candidates:
             return self._remember(in_context, joined, status, previous)
         if context is not None and kind == "elliptical":
-            # Neither reading is sure, but the conversation is about ``context``: offer it
-            # rather than a dead end.
-            offer = (self._candidate(context, previous.text),)
-            result = MatchResult("ambiguous", question, own.tokens, offer)
-            answer = Answer(result, render_result(result, self.kb), followup=kind, status=status)
-            return self._remember(answer, joined, status, previous)
+            return self._offer(context, question, own.tokens, previous, kind, status, joined)
         return self._remember(alone, question, status, previous)
+
+    def _offer(
+        self,
+        context: Entry,
+        question: str,
+        tokens: tuple[str, ...],
+        previous: Turn,
+        kind: FollowUpKind,
+        status: str | None,
+        joined: str,
+    ) -> Answer:
+        """Neither reading is sure, but the conversation is about ``context``: offer it
+        ("Maksud Anda") rather than a dead end."""
+        offer = (self._candidate(context, previous.text),)
+        result = MatchResult("ambiguous", question, tokens, offer)
+        answer = Answer(result, render_result(result, self.kb), followup=kind, status=status)
+        return self._remember(answer, joined, status, previous)
 
     def _again(
         self,

@@ -91,7 +91,7 @@ _LIGHT_TEXT: Final = """
     apa apaan apakah apanya berat ringan seberat gak ga nggak ngga gk enggak engga tidak tdk
     ndak mboten ora teu henteu mana dimana dmn di nya yg yang kena kenanya bisa bs bisakah
     ketahuan jadi jd saja aja sj berapa brp lama seperti kayak kaya gimana bagaimana gmn kira
-    kah min kak pak bu mas mbak bang dong sih ya yah nih tuh itu ini iki niku buat untuk utk
+    kah ka kaka min kak pak bu mas mbak bang dong sih ya yah nih tuh itu ini iki niku buat untuk utk
     saya sy aku gue gw gua kulo kula abdi kami kita ada adakah juga jg pun berlaku maksimal
     paling minimal sampai sampe nomor no mohon tolong info infonya dong pls please
     masih taksih isih sudah udah sdh wis sampun nanti

@@ -20,6 +20,12 @@ from bot.core.models import STATUSES
         ("saya ppppk boleh ikut kampanye?", "pppk"),
         ("saya p 3 k, boleh pasang twibbon?", "pppk"),
         ("pegawai pemerintah dengan perjanjian kerja boleh kampanye?", "pppk"),
+        # regional first persons name the asker as "saya" does
+        ("kalau ulun pppk?", "pppk"),
+        ("awak pppk, buliah ikuik kampanye?", "pppk"),
+        ("sa ini kepala sekolah, sama juga ka?", "pejabat"),
+        ("beta pung suami caleg, beta pns", "pns"),
+        ("kulo pns, angsal melu kampanye?", "pns"),
         # CPNS before PNS: "cpns" contains "pns"
         ("sy cpns blm latsar, wajib netral?", "cpns"),
         ("saya c pns, boleh jadi timses?", "cpns"),

@@ -82,11 +82,43 @@ def test_unsure_elliptical_followup_is_no_dead_end(engine: Engine) -> None:
         "gaji pns golongan 3a berapa",
         "resep rendang",
         "kalau gajinya?",
+        # thanks and acknowledgements with more words around them
+        "makasih pak, sangat membantu",
+        "siap pak, dimengerti",
+        "danke banyak e",
+        "ok deh, sudah jelas",
     ],
 )
 def test_small_talk_and_out_of_scope_not_hijacked(engine: Engine, second: str) -> None:
     status, entry_id, followup = second_turn(engine, "asn boleh ikut kampanye?", second)
     assert (status, entry_id, followup) == ("no_match", None, None)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        # asks for a sanction, but of lateness: non-political discipline, declined
+        (
+            "sanksi pns ga netral apa",
+            "kalau pns telat masuk kantor terus sanksinya apa?",
+            ("no_match", None),
+        ),
+        # a few words that are a whole question alone are not joined to the previous one
+        (
+            "dimasukkan ke grup wa pemenangan caleg tanpa izin",
+            "lapor asn yg kampanye ke mana ya",
+            ("answered", "cara-melapor"),
+        ),
+        # regional first persons: a status follow-up like "kalau saya pppk?"
+        ("dapat sembako dr caleg, sy pns", "kalau ulun pppk?", ("answered", "politik-uang")),
+        ("asn boleh ikut kampanye?", "kalau awak PPPK?", ("answered", "ikut-kampanye")),
+    ],
+)
+def test_followup_or_new_question(
+    engine: Engine, first: str, second: str, expected: tuple[str, str | None]
+) -> None:
+    status, entry_id, _ = second_turn(engine, first, second)
+    assert (status, entry_id) == expected
 
 
 def test_thanks_keeps_the_context(engine: Engine) -> None:
