@@ -872,6 +872,15 @@ _LEADING: Final = frozenset(
         "punten",
         "nuwun",
         "sewu",
+        # other regions' first persons: "sa petani, ...", "ambo pedagang, ..."
+        "sa",
+        "beta",
+        "ambo",
+        "awak",
+        "ulun",
+        "aing",
+        "denai",
+        "ini",
     ]
 )
 

@@ -527,6 +527,14 @@ def test_dpt_is_read_from_its_neighbours(
         ("pns ajak mahasiswa pilih caleg boleh?", False),  # an ASN asks
         ("ajak pedagang pilih paslon, sy guru, boleh?", False),
         ("mahasiswa magang di dinas boleh ikut kampanye?", False),  # "dinas": at work
+        # a private office, a husband or a boss are no ASN words
+        ("sy karyawan swasta, kantor nyuruh pakai kaos partai pas acara, boleh nolak?", True),
+        ("saya ibu rumah tangga, suami saya wiraswasta, boleh jadi relawan caleg?", True),
+        ("bapak sy petani, mau jadi tim sukses calon kades, ada larangannya?", True),
+        ("sa petani, boleh ikut kampanye kah?", True),
+        ("saya tukang bakso, boleh pasang stiker caleg di gerobak?", True),
+        ("ibu saya guru pns, boleh jadi relawan caleg?", False),
+        ("istri saya caleg, boleh saya dampingi kampanye?", False),
         ("pns ikut kampanye boleh?", False),
         # opened with a Javanese, Sundanese or Betawi "I" or "if"
         ("kulo mahasiswa, angsal dados relawan capres?", True),
