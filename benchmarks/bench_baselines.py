@@ -49,7 +49,9 @@ SETS = [
     # the blind real-style sets: the tuning part and the held-out part
     ROOT / "tests" / "data" / "real_tuning.yaml",
     ROOT / "tests" / "data" / "real_tuning2.yaml",
+    ROOT / "tests" / "data" / "real_tuning3.yaml",
     ROOT / "tests" / "data" / "real_heldout.yaml",
+    ROOT / "tests" / "data" / "real_heldout2.yaml",
 ]
 
 # (status, ids best first): status "answered", "ambiguous" (ids offered) or "no_match".

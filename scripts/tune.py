@@ -2,7 +2,7 @@
 
 Usage: python scripts/tune.py ../shared/eval/dev.yaml tests/data/tuning.yaml \\
            tests/data/tuning2.yaml tests/data/tuning3.yaml tests/data/real_tuning.yaml \\
-           tests/data/real_tuning2.yaml
+           tests/data/real_tuning2.yaml tests/data/real_tuning3.yaml
 
 Tunes on the given files only (``--check FILE`` prints the chosen configuration's figures on
 another file; never pass a held-out test set while choosing). For each blend of the four
@@ -80,6 +80,7 @@ def describe(t: Tally) -> str:
 
 BLENDS: list[Blend] = [
     (0.1, 0.2, 0.2, 0.5),
+    (0.08, 0.17, 0.15, 0.6),
     (0.05, 0.15, 0.1, 0.7),
 ]
 QUESTION_PART = (0.3,)
