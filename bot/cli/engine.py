@@ -282,10 +282,11 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_INVALID
     kb = result.kb
     # Train (or find in the cache) the learned ranker now, as the bot will at start.
-    from bot.core.learned import model_for, training_samples
+    from bot.core.learned import model_for_texts, training_texts
     from bot.core.normalize import Normalizer
 
-    model = model_for(training_samples(kb, Normalizer(kb.lexicon).tokens))
+    normalizer = Normalizer(kb.lexicon)
+    model = model_for_texts(training_texts(kb), normalizer.tokens, normalizer.fingerprint)
     learned = (
         f", learned ranker: {len(model.classes)} classes, {len(model.vocabulary)} features"
         if model is not None

@@ -173,7 +173,29 @@ def model_for(samples: Sequence[tuple[Sequence[str], str]]) -> LearnedModel | No
     """
     if len({label for _, label in samples}) < 2:
         return None
-    key = fingerprint(samples)
+    return _cached(fingerprint(samples), lambda: samples)
+
+
+def model_for_texts(
+    texts: Sequence[tuple[str, str]], tokenize: Callable[[str], Sequence[str]], salt: str
+) -> LearnedModel | None:
+    """The model for labelled texts, keyed by the texts themselves and ``salt`` (what turns
+    them into tokens: ``Normalizer.fingerprint``), so that a stored model is found without
+    normalising thousands of texts first; they are tokenised only to train."""
+    if len({label for _, label in texts}) < 2:
+        return None
+    digest = hashlib.sha256(f"{FEATURE_VERSION}\x02{salt}".encode())
+    for text, label in texts:
+        digest.update(label.encode())
+        digest.update(b"\x00")
+        digest.update(text.encode())
+        digest.update(b"\x01")
+    return _cached("t" + digest.hexdigest()[1:], lambda: samples_of(texts, tokenize))
+
+
+def _cached(
+    key: str, build: Callable[[], Sequence[tuple[Sequence[str], str]]]
+) -> LearnedModel | None:
     model = _MODELS.get(key)
     if model is not None:
         return model
@@ -185,6 +207,9 @@ def model_for(samples: Sequence[tuple[Sequence[str], str]]) -> LearnedModel | No
         except (KeyError, ValueError):
             model = None
     if model is None:
+        samples = build()
+        if len({label for _, label in samples}) < 2:
+            return None
         model = train(samples)
         if store is not None:
             store.save(key, model.to_arrays())
@@ -197,9 +222,26 @@ def model_for(samples: Sequence[tuple[Sequence[str], str]]) -> LearnedModel | No
 def training_samples(
     kb: KnowledgeBase, tokenize: Callable[[str], Sequence[str]]
 ) -> list[tuple[tuple[str, ...], str]]:
-    """(tokens, class) for every phrasing, keyword and title of the entries, every example
+    """(tokens, class) of ``training_texts(kb)``; texts without tokens are left out."""
+    return samples_of(training_texts(kb), tokenize)
+
+
+def samples_of(
+    texts: Sequence[tuple[str, str]], tokenize: Callable[[str], Sequence[str]]
+) -> list[tuple[tuple[str, ...], str]]:
+    """(tokens, class) of each (text, class); texts without tokens are left out."""
+    out = []
+    for text, label in texts:
+        tokens = tuple(dict.fromkeys(tokenize(text)))
+        if tokens:
+            out.append((tokens, label))
+    return out
+
+
+def training_texts(kb: KnowledgeBase) -> list[tuple[str, str]]:
+    """(text, class) for every phrasing, keyword and title of the entries, every example
     question and title of the out-of-scope topics and every labelled example of
-    ``knowledge/contoh.yaml``; texts without tokens are left out."""
+    ``knowledge/contoh.yaml``."""
     texts: list[tuple[str, str]] = [
         (text, e.id) for e in kb.entries for text in (*e.questions, *e.keywords, e.title)
     ]
@@ -211,9 +253,4 @@ def training_samples(
         (x.question, f"{TOPIC_PREFIX}{x.target}" if x.target in topics else x.target)
         for x in kb.examples
     ]
-    out = []
-    for text, label in texts:
-        tokens = tuple(dict.fromkeys(tokenize(text)))
-        if tokens:
-            out.append((tokens, label))
-    return out
+    return texts

@@ -37,9 +37,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.core.learned import TOPIC_PREFIX, LearnedModel, model_for, training_samples
+from bot.core.learned import TOPIC_PREFIX, LearnedModel, model_for_texts, training_texts
 from bot.core.models import Entry, KnowledgeBase, OffTopic
-from bot.core.normalize import Normalizer, unique
+from bot.core.normalize import Normalizer, knowledge_words, unique
 
 Status = Literal["answered", "ambiguous", "no_match"]
 
@@ -321,7 +321,10 @@ class Matcher:
         }
         self.learned: LearnedModel | None = None
         if weights.learned > 0:
-            self.learned = model_for(training_samples(kb, norm.tokens))
+            # Found by the texts' hash; trained (and its words stemmed as knowledge-base
+            # words, kept on disk by bot/stemcache.py) only when no stored model fits.
+            with knowledge_words():
+                self.learned = model_for_texts(training_texts(kb), norm.tokens, norm.fingerprint)
 
     # -- public API -----------------------------------------------------------------
 

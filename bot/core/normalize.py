@@ -18,13 +18,15 @@ The pipeline, in order (each step has its own unit test):
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Final
 
 from bot.core.models import Lexicon
 
@@ -162,6 +164,11 @@ def _sastrawi() -> tuple[Callable[[str], str], Callable[[str], bool]]:
     return stem, dictionary.contains
 
 
+# Raise this whenever a rule of this module changes what ``Normalizer.tokens`` returns:
+# models learned from tokens (bot/core/learned.py) are stored under ``fingerprint``.
+NORMALIZE_VERSION: Final = "3"
+
+
 class Normalizer:
     """Turns a question into the list of meaningful, canonical word stems."""
 
@@ -191,12 +198,33 @@ class Normalizer:
         self._keep = frozenset(targets) | lexicon.protected
         self._stopwords = lexicon.stopwords
         in_dictionary: Callable[[str], bool] = lambda _word: False  # noqa: E731
+        self._stemmer_name = (
+            "sastrawi"
+            if stemmer is None
+            else getattr(stemmer, "__qualname__", type(stemmer).__qualname__)
+        )
         if stemmer is None:
             stemmer, in_dictionary = _sastrawi()  # already cached
         else:
             stemmer = lru_cache(maxsize=65536)(stemmer)
         self._in_dictionary = in_dictionary
         self._stem = stemmer
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of everything that decides the tokens: the rules' version, the stemmer and
+        the lexicon's synonyms, stop words, protected words and places."""
+        lexicon = self._lexicon
+        digest = hashlib.sha256(f"{NORMALIZE_VERSION}\x00{self._stemmer_name}".encode())
+        for part in (
+            sorted(lexicon.synonyms.items()),
+            sorted(lexicon.stopwords),
+            sorted(lexicon.protected),
+            sorted(lexicon.places),
+        ):
+            digest.update(repr(part).encode())
+            digest.update(b"\x01")
+        return digest.hexdigest()
 
     def raw_words(self, text: str) -> list[str]:
         """Steps 1-6: cleaned words before synonyms."""

@@ -170,3 +170,50 @@ def test_one_entry_and_no_topic_needs_no_model(small_kb: KnowledgeBase) -> None:
     result = matcher.match(entry.canonical_question)
     assert result.candidates and result.candidates[0].entry.id == entry.id
     assert result.candidates[0].learned == 0.0
+
+
+@pytest.mark.usefixtures("fresh")
+def test_a_stored_model_is_found_from_the_texts_without_normalising_them(
+    small_kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modelcache.enable(tmp_path)
+    norm = Normalizer(small_kb.lexicon)
+    texts = learned.training_texts(small_kb)
+    trained = learned.model_for_texts(texts, norm.tokens, norm.fingerprint)
+    assert trained is not None
+    # A new process: the stored model is found by the texts' hash; nothing is tokenised.
+    monkeypatch.setattr(learned, "_MODELS", {})
+
+    def no_tokens(_: str) -> list[str]:
+        raise AssertionError("tokenised again")
+
+    loaded = learned.model_for_texts(texts, no_tokens, norm.fingerprint)
+    assert loaded is not None and loaded.classes == trained.classes
+
+
+@pytest.mark.usefixtures("fresh")
+def test_another_normalisation_means_another_model(small_kb: KnowledgeBase) -> None:
+    """The same texts under a changed lexicon give other tokens: never the old model."""
+    norm = Normalizer(small_kb.lexicon)
+    texts = learned.training_texts(small_kb)
+    first = learned.model_for_texts(texts, norm.tokens, norm.fingerprint)
+    changed = replace(small_kb.lexicon, places=frozenset({"kampanye"}))
+    other = Normalizer(changed)
+    assert other.fingerprint != norm.fingerprint
+    second = learned.model_for_texts(texts, other.tokens, other.fingerprint)
+    assert first is not None and second is not None and first is not second
+    assert first.vocabulary != second.vocabulary
+
+
+def test_the_normalizer_fingerprint_follows_the_lexicon(small_kb: KnowledgeBase) -> None:
+    lexicon = small_kb.lexicon
+    same = Normalizer(replace(lexicon, synonyms=dict(lexicon.synonyms)))
+    assert same.fingerprint == Normalizer(lexicon).fingerprint
+    for changed in (
+        replace(lexicon, synonyms={**lexicon.synonyms, "ngab": "kamu"}),
+        replace(lexicon, stopwords=lexicon.stopwords | {"lho"}),
+        replace(lexicon, protected=lexicon.protected | {"salatiga"}),
+        replace(lexicon, places=lexicon.places | {"salatiga"}),
+    ):
+        assert Normalizer(changed).fingerprint != Normalizer(lexicon).fingerprint
+    assert Normalizer(lexicon, stemmer=str.lower).fingerprint != Normalizer(lexicon).fingerprint
