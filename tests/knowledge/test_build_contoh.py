@@ -1,0 +1,47 @@
+"""scripts/build_contoh.py: writers' files joined into a valid contoh.yaml."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+from types import ModuleType
+
+from bot.core.models import Example
+from bot.knowledge import load_knowledge
+from tests.conftest import SMALL_KB
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_contoh.py"
+
+
+def script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_contoh", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_parts_are_joined_deduplicated_and_validated(tmp_path: Path) -> None:
+    one = tmp_path / "part-a.yaml"
+    one.write_text(
+        "# a writer's notes\n"
+        '- {q: "sy pns,  boleh liat konser paslon?", expect: ikut-kampanye, status: pns}\n'
+        '- {q: "tpp kapan cair", expect: "~gaji-tunjangan"}\n'
+        '- {q: "dua entri sekaligus", expect: [ikut-kampanye, medsos-like]}\n'
+        '- {q: "di luar cakupan", expect: null}\n',
+        encoding="utf-8",
+    )
+    two = tmp_path / "part-b.yaml"
+    two.write_text('- {q: "SY PNS, boleh liat konser paslon?", expect: medsos-like}\n')
+    text, count = script().build([one, two])
+    assert count == 2
+    kb_dir = tmp_path / "knowledge"
+    shutil.copytree(SMALL_KB, kb_dir)
+    (kb_dir / "contoh.yaml").write_text(text, encoding="utf-8")
+    result = load_knowledge(kb_dir)
+    assert result.errors == [] and result.kb is not None
+    assert result.kb.examples == (
+        Example("sy pns, boleh liat konser paslon?", "ikut-kampanye"),
+        Example("tpp kapan cair", "gaji-tunjangan"),
+    )
