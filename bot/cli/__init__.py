@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from bot import modelcache, stemcache
+from bot import modelcache, stemcache, trainer
 from bot.cli import db, engine, logs, run
 from bot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, InputError, UsageError
 from bot.knowledge import KnowledgeError
@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         stemcache.enable(stemcache.cache_path(settings.cache_dir))
         modelcache.enable(settings.cache_dir)  # the learned ranker's trained model
+        trainer.enable()  # trained, when it must be, in a child process
         code: int = args.func(args, settings)
     except tuple(row[0] for row in ERRORS) as exc:
         for kind, exit_code, message in ERRORS:

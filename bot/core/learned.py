@@ -159,6 +159,17 @@ _MODELS: dict[str, LearnedModel] = {}
 _MAX_MODELS: Final = 8
 
 
+Trainer = Callable[[Sequence[tuple[Sequence[str], str]]], LearnedModel]
+_TRAINER: list[Trainer] = []
+
+
+def set_trainer(trainer: Trainer | None) -> None:
+    """Train models with ``trainer`` from now on (None: ``train``, in this process)."""
+    _TRAINER.clear()
+    if trainer is not None:
+        _TRAINER.append(trainer)
+
+
 def set_store(store: ModelStore | None) -> None:
     """Use this store for every model trained or loaded from now on (None: memory only)."""
     _STORE.clear()
@@ -210,7 +221,7 @@ def _cached(
         samples = build()
         if len({label for _, label in samples}) < 2:
             return None
-        model = train(samples)
+        model = (_TRAINER[0] if _TRAINER else train)(samples)
         if store is not None:
             store.save(key, model.to_arrays())
     if len(_MODELS) >= _MAX_MODELS:
