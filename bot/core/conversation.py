@@ -35,6 +35,9 @@ class Turn:
     entry_id: str | None
     # The asker's status (pns, cpns, pppk, pejabat, honorer) once they have named it.
     status: str | None = None
+    # The entries offered when the turn got "Maksud Anda" rather than an answer (the first
+    # is ``entry_id``): a follow-up then cannot take the first one as a sure answer.
+    offered: tuple[str, ...] = ()
 
 
 def conversation_key(secret: bytes, *ids: object) -> str:

@@ -150,8 +150,17 @@ class Engine:
         kind = self._followups.kind(question)
         context = self.kb.get(previous.entry_id) if previous.entry_id else None
         if kind in ("sanction", "legal", "status") and context is not None:
-            result = self._answered(question, context, previous.text)
             focus: Focus = kind if kind != "status" else None
+            if len(previous.offered) > 1:
+                # The previous turn only offered entries: the sanction of which one? Answer
+                # when the question joined to it now reads clearly, else offer them again.
+                joined = f"{previous.text} {question}"
+                together = self.safety.apply(self.matcher.match(joined))
+                if together.status == "answered" and together.entry is not None:
+                    answered = replace(together, query=question)
+                    return self._again(answered, together.entry, previous, kind, focus, status)
+                return self._reoffer(question, previous, kind, status)
+            result = self._answered(question, context, previous.text)
             return self._again(result, context, previous, kind, focus, status)
         own = alone.result
         if kind is None or (kind == "short" and not self._mostly_known(own.tokens)):
@@ -208,6 +217,17 @@ class Engine:
         if context is not None and kind == "elliptical":
             return self._offer(context, question, own.tokens, previous, kind, status, joined)
         return self._remember(alone, question, status, previous)
+
+    def _reoffer(
+        self, question: str, previous: Turn, kind: FollowUpKind, status: str | None
+    ) -> Answer:
+        """The previous turn's suggestions once more, for a follow-up that needs one of
+        them chosen first ("hukumannya apa?" after "Maksud Anda")."""
+        entries = [e for e in (self.kb.get(i) for i in previous.offered) if e is not None]
+        offer = tuple(self._candidate(e, previous.text) for e in entries)
+        result = MatchResult("ambiguous", question, self.matcher.tokens(question), offer)
+        answer = Answer(result, render_result(result, self.kb), followup=kind, status=status)
+        return replace(answer, turn=replace(previous, status=status))
 
     def _offer(
         self,
@@ -272,6 +292,9 @@ class Engine:
         result = answer.result
         if answer.smalltalk is not None and previous is not None:
             turn = replace(previous, status=status)
+        elif result.status == "ambiguous" and result.candidates:
+            offered = tuple(c.entry.id for c in result.candidates)
+            turn = Turn(text, offered[0], status, offered)
         elif result.status != "no_match" and result.candidates:
             turn = Turn(text, result.candidates[0].entry.id, status)
         else:

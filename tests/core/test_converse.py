@@ -206,3 +206,25 @@ def test_suggestions_make_the_first_one_the_context(engine: Engine) -> None:
     first = answer.result.candidates[0].entry
     assert first.verdict == "dilarang"
     assert answer.turn is not None and answer.turn.entry_id == first.id
+
+
+@pytest.mark.parametrize("second", ["hukumannya apa?", "aturannya di mana?", "kalau saya pppk?"])
+def test_a_followup_after_suggestions_offers_them_again(engine: Engine, second: str) -> None:
+    """After "Maksud Anda" with several entries, "hukumannya?" cannot pick the first one as
+    if it had been answered: unless the joined question reads clearly, the same entries
+    are offered again."""
+    first = engine.converse("asn kasih bantuan ke calon")
+    assert first.result.status == "ambiguous" and len(first.result.candidates) > 1
+    offered = [c.entry.id for c in first.result.candidates]
+    assert first.turn is not None and first.turn.offered == tuple(offered)
+    again = engine.converse(second, first.turn)
+    assert again.result.status == "ambiguous"
+    assert [c.entry.id for c in again.result.candidates] == offered
+    assert again.turn is not None and again.turn.offered == tuple(offered)
+
+
+def test_a_followup_after_one_suggestion_keeps_it_as_the_context(engine: Engine) -> None:
+    turn = Turn("asn bantu caleg", "tim-kampanye", None, ("tim-kampanye",))
+    answer = engine.converse("hukumannya apa?", turn)
+    assert answer.result.status == "answered"
+    assert answer.result.entry is not None and answer.result.entry.id == "tim-kampanye"

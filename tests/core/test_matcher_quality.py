@@ -30,8 +30,8 @@ TARGET_RIGHT_OR_SUGGESTED = 0.97
 TARGET_REJECTION = 0.93
 
 # (set, minimum top-1, maximum wrong, minimum right-or-suggested, minimum rejection)
-# Reached: questions.yaml 93.2% / 0.7% / 98.2% / 98.4%; questions2.yaml 91.1% / 0.3% /
-# 98.1% / 97.2%.
+# Reached: questions.yaml 95.9% / 0.0% / 99.1% / 100%; questions2.yaml 95.4% / 0.6% /
+# 98.5% / 100% (December 2026).
 GATES = [
     ("questions.yaml", TARGET_TOP1, TARGET_WRONG, TARGET_RIGHT_OR_SUGGESTED, TARGET_REJECTION),
     ("questions2.yaml", TARGET_TOP1, TARGET_WRONG, TARGET_RIGHT_OR_SUGGESTED, TARGET_REJECTION),
@@ -90,13 +90,17 @@ def test_held_out_quality(
 
 
 # The blind real-style held-out sets (tests/data/real_heldout*.yaml; see tests/data/README.md).
-# They are below the targets, so each is gated at the level reached, as a floor against
-# regressions: single questions 66.6% top-1 / 2.2% wrong / 93.9% right or suggested / 87.1%
-# declined; follow-up turns 86.0% / 1.5% / 93.0% / 100%. Only the figures are reported on
-# failure, never the questions: these sets stay unread so that they keep measuring.
+# They are below some targets, so each is gated at the level reached, as a floor against
+# regressions. Reached (December 2026, with knowledge/contoh.yaml): real_heldout 80.0% top-1
+# / 1.2% wrong / 97.4% right or suggested / 90.6% declined; its follow-up turns 94.7% / 0.0%
+# / 98.2% / 100%; real_heldout2 79.5% / 0.9% / 97.6% / 90.6%; its follow-up turns 84.6% /
+# 8.1% / 90.4% / 90.0%. Only the figures are reported on failure, never the questions:
+# these sets stay unread so that they keep measuring.
 REAL_GATES = [
-    ("real_heldout.yaml", 0.66, 0.023, 0.93, 0.87),
-    ("real_heldout_conversations.yaml", 0.85, 0.016, 0.92, 1.0),
+    ("real_heldout.yaml", 0.79, 0.013, 0.97, 0.90),
+    ("real_heldout_conversations.yaml", 0.94, 0.0, 0.98, 1.0),
+    ("real_heldout2.yaml", 0.79, 0.01, 0.97, 0.90),
+    ("real_heldout2_conversations.yaml", 0.84, 0.082, 0.90, 0.90),
 ]
 
 
