@@ -149,6 +149,17 @@ class Engine:
             return self._remember(alone, question, status, previous)
         kind = self._followups.kind(question)
         context = self.kb.get(previous.entry_id) if previous.entry_id else None
+        own_entry = alone.result.entry
+        if (
+            kind in ("sanction", "legal")
+            and context is not None
+            and own_entry is not None
+            and own_entry != context
+            and own_entry.category == context.category
+        ):
+            # "kalau sanksi pidananya?" after the disciplinary sanctions: the sibling entry it
+            # names on its own, not the sanction of the one before.
+            return self._remember(alone, question, status, previous)
         if kind in ("sanction", "legal", "status") and context is not None:
             focus: Focus = kind if kind != "status" else None
             if len(previous.offered) > 1:

@@ -87,6 +87,8 @@ def test_unsure_elliptical_followup_is_no_dead_end(engine: Engine) -> None:
         "siap pak, dimengerti",
         "danke banyak e",
         "ok deh, sudah jelas",
+        "matur nuwun sanget pak, sampun jelas 🙏",
+        "makasih ye bang, mantep dah jawabannya",
     ],
 )
 def test_small_talk_and_out_of_scope_not_hijacked(engine: Engine, second: str) -> None:
@@ -228,3 +230,13 @@ def test_a_followup_after_one_suggestion_keeps_it_as_the_context(engine: Engine)
     answer = engine.converse("hukumannya apa?", turn)
     assert answer.result.status == "answered"
     assert answer.result.entry is not None and answer.result.entry.id == "tim-kampanye"
+
+
+def test_a_sanction_followup_naming_a_sibling_entry_gets_that_entry(engine: Engine) -> None:
+    """After the disciplinary sanctions, "kalau sanksi pidananya?" asks for the criminal
+    ones: an entry of the same category that the follow-up names on its own."""
+    status, entry_id, _ = second_turn(engine, "sanksi pns ga netral apa", "kalau sanksi pidananya?")
+    assert (status, entry_id) == ("answered", "sanksi-pidana")
+    # an act's sanction stays with the act, even when criminal words are used
+    status, entry_id, _ = second_turn(engine, "asn boleh ikut kampanye?", "bisa dipenjara gak?")
+    assert (status, entry_id) == ("answered", "ikut-kampanye")
