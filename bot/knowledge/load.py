@@ -180,9 +180,9 @@ class _Validator:
             if f.name == LEXICON_FILE:
                 lexicon = self._lexicon(self._rel(f), data)
             elif f.name == OFFTOPIC_FILE:
-                self._topic_file(self._rel(f), data, node, topics)
+                self._list_file(self._rel(f), data, node, "topics", "topic", topics)
             elif f.name == EXAMPLES_FILE:
-                self._examples_file(self._rel(f), data, node, examples)
+                self._list_file(self._rel(f), data, node, "examples", "example", examples)
             else:
                 cat = self._category_file(self._rel(f), data, node, located)
                 if cat:
@@ -413,38 +413,30 @@ class _Validator:
             }
             yield item, line, field_lines
 
-    def _topic_file(
-        self, file: str, data: Any, node: yaml.Node | None, out: list[_Located]
+    def _list_file(
+        self,
+        file: str,
+        data: Any,
+        node: yaml.Node | None,
+        key: str,
+        what: str,
+        out: list[_Located],
     ) -> None:
-        """luar-cakupan.yaml: ``topics``, each with id, title, referral and questions."""
-        topics_node = _child(node, "topics")
-        if (
-            not isinstance(data, dict)
-            or set(data) != {"topics"}
-            or not isinstance(data["topics"], list)
-            or not isinstance(topics_node, yaml.SequenceNode)
-        ):
-            self.error(file, 1, None, "expected a mapping with one key, 'topics': a list")
-            return
-        for item, line, field_lines in self._mappings(file, data["topics"], topics_node, "topic"):
-            out.append(_Located(dict(item), file, line, field_lines))
+        """A file that is one mapping ``{key: [mapping, ...]}``: each item, located.
 
-    def _examples_file(
-        self, file: str, data: Any, node: yaml.Node | None, out: list[_Located]
-    ) -> None:
-        """contoh.yaml: ``examples``, each a real question ``q`` and the ``id`` it is about."""
-        items_node = _child(node, "examples")
+        luar-cakupan.yaml (``topics``: id, title, referral, questions, ...) and contoh.yaml
+        (``examples``: a real question ``q`` and the ``id`` it is about).
+        """
+        items_node = _child(node, key)
         if (
             not isinstance(data, dict)
-            or set(data) != {"examples"}
-            or not isinstance(data["examples"], list)
+            or set(data) != {key}
+            or not isinstance(data[key], list)
             or not isinstance(items_node, yaml.SequenceNode)
         ):
-            self.error(file, 1, None, "expected a mapping with one key, 'examples': a list")
+            self.error(file, 1, None, f"expected a mapping with one key, '{key}': a list")
             return
-        for item, line, field_lines in self._mappings(
-            file, data["examples"], items_node, "example"
-        ):
+        for item, line, field_lines in self._mappings(file, data[key], items_node, what):
             out.append(_Located(dict(item), file, line, field_lines))
 
     def _examples(self, located: list[_Located], known: set[str]) -> list[Example]:
