@@ -223,6 +223,21 @@ class Engine:
             return self._remember(in_context, joined, status, previous)
         if own.status == "answered":
             return self._remember(alone, question, status, previous)
+        if (
+            together.status == "ambiguous"
+            and context is not None
+            and previous.entry_id is not None
+            and not previous.offered
+            and together.candidates[0].entry == context
+            and kind in ("elliptical", "short")
+        ):
+            # Unsure in general, but the conversation was answered with ``context`` and the
+            # follow-up joined to it still ranks it first: it is about the same subject.
+            sure = replace(together, status="answered", candidates=together.candidates[:1])
+            answer = Answer(
+                sure, render_result(sure, self.kb, status=status), followup=kind, status=status
+            )
+            return self._remember(answer, joined, status, previous)
         if together.candidates:
             return self._remember(in_context, joined, status, previous)
         if context is not None and kind == "elliptical":

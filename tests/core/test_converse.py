@@ -240,3 +240,29 @@ def test_a_sanction_followup_naming_a_sibling_entry_gets_that_entry(engine: Engi
     # an act's sanction stays with the act, even when criminal words are used
     status, entry_id, _ = second_turn(engine, "asn boleh ikut kampanye?", "bisa dipenjara gak?")
     assert (status, entry_id) == ("answered", "ikut-kampanye")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "entry_id"),
+    [
+        # from real_tuning4_conversations.yaml (tuning): unsure alone and joined, but the
+        # joined reading still ranks the entry just answered first
+        (
+            "min pns boleh share video debat cagub ke grup wa keluarga gak? cuma buat info aja"
+            " sih biar pada tau programnya",
+            "kalau grup keluarganya isinya cuma 8 orang, ttp gak boleh?",
+            "medsos-like-share-komentar",
+        ),
+        (
+            "Punten, abdi CPNS di Kab. Garut. Pun bapa nyalonkeun DPRD, anjeunna nyuhunkeun abdi"
+            " masang spanduk di pager bumi. Kenging teu?",
+            "upami pagerna kagungan pun bapa, sanes bumi abdi?",
+            "alat-peraga-kampanye",
+        ),
+    ],
+)
+def test_an_unsure_followup_that_still_ranks_the_answered_entry_first_gets_it(
+    engine: Engine, first: str, second: str, entry_id: str
+) -> None:
+    status, answered, _ = second_turn(engine, first, second)
+    assert (status, answered) == ("answered", entry_id)
