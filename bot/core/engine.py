@@ -24,6 +24,7 @@ from bot.core.render import (
     render_result,
     render_smalltalk,
     render_sources,
+    render_status_prompt,
 )
 from bot.core.safety import SafetyNet
 from bot.core.smalltalk import SmallTalk
@@ -78,8 +79,9 @@ class Answer:
 
     result: MatchResult
     reply: Reply
-    # The small-talk kind when the message was a greeting, thanks or "ok", not a question:
-    # the result is then no_match and the reply a friendly one; it is not logged.
+    # The small-talk kind when the message was a greeting, thanks or "ok", not a question
+    # ("status" for a message that only names the asker's status, with nothing to refer
+    # to): the result is then no_match and the reply a friendly one; it is not logged.
     smalltalk: str | None = None
     # The asker's status (pppk, cpns, ...) given or named in the question; the card puts
     # that status's note first.
@@ -143,12 +145,24 @@ class Engine:
         over by the context.
         """
         question = bounded(question)
-        status = detect_status(question) or (previous.status if previous else None)
+        named = detect_status(question)
+        status = named or (previous.status if previous else None)
         alone = self.ask(question, status=status)
+        context = self.kb.get(previous.entry_id) if previous and previous.entry_id else None
+        if (
+            named is not None
+            and context is None
+            and alone.smalltalk is None
+            and self._followups.kind(question) == "status"
+        ):
+            # "kalau saya pppk?" with nothing before it: not a question yet. Say the status
+            # is noted and ask for the question; the next one is answered for that status.
+            reply = render_status_prompt(named)
+            noted = Answer(MatchResult("no_match", question, (), ()), reply, "status", named)
+            return replace(noted, turn=Turn(question, None, named))
         if previous is None or alone.smalltalk is not None:
             return self._remember(alone, question, status, previous)
         kind = self._followups.kind(question)
-        context = self.kb.get(previous.entry_id) if previous.entry_id else None
         own_entry = alone.result.entry
         if (
             kind in ("sanction", "legal")

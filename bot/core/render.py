@@ -315,6 +315,18 @@ def render_no_match(*, topic: OffTopic | None = None) -> Reply:
     return Reply(text, html_text)
 
 
+def render_status_prompt(status: str) -> Reply:
+    """The reply to a message that only names the asker's status ("kalau saya pppk?") with
+    no question before it: the status is noted, the question is asked for."""
+    label = STATUS_LABELS.get(status, status.upper())
+    text = (
+        f"Baik, saya catat Anda {label}. Apa yang ingin Anda tanyakan? Tulis perbuatannya, "
+        f'misalnya: "{label} boleh like postingan caleg?" atau "{label} boleh ikut '
+        'kampanye?". Jawabannya akan saya sesuaikan untuk status Anda.'
+    )
+    return Reply(text, html.escape(text))
+
+
 def render_smalltalk(kind: str) -> Reply:
     """A friendly reply to a greeting, thanks or acknowledgement; a greeting gets examples."""
     text = SMALLTALK_REPLIES.get(kind, SMALLTALK_REPLIES["oke"])

@@ -266,3 +266,24 @@ def test_an_unsure_followup_that_still_ranks_the_answered_entry_first_gets_it(
 ) -> None:
     status, answered, _ = second_turn(engine, first, second)
     assert (status, answered) == ("answered", entry_id)
+
+
+@pytest.mark.parametrize(
+    ("message", "status", "label"),
+    [
+        ("kalau saya pppk?", "pppk", "PPPK"),
+        ("sy cpns", "cpns", "CPNS"),
+        ("kalo ulun pns?", "pns", "PNS"),
+    ],
+)
+def test_a_status_with_nothing_before_it_is_noted_and_the_question_asked_for(
+    engine: Engine, message: str, status: str, label: str
+) -> None:
+    answer = engine.converse(message, None)
+    assert answer.result.status == "no_match" and not answer.loggable
+    assert f"Anda {label}" in answer.reply.text and "tanyakan" in answer.reply.text
+    assert answer.turn is not None and answer.turn.status == status
+    # the next question is answered for that status
+    after = engine.converse("boleh ikut kampanye?", answer.turn)
+    assert after.result.entry is not None and after.result.entry.id == "ikut-kampanye"
+    assert after.status == status
