@@ -123,6 +123,9 @@ class Lexicon:
     # dilarang entry id -> single words that name its act on their own ("kampanye"), on top
     # of the entry's keywords (see bot/core/safety.py)
     forbidden_acts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # keywords of dilarang entries that name a person, place, occasion or thing rather than
+    # an act ("camat", "alun-alun", "pernikahan"): never act cues (bot/core/safety.py)
+    not_acts: frozenset[str] = frozenset()
     # place names (regencies, cities, provinces; phrases allowed): dropped from questions,
     # so that "Kab. Lamongan" never stems into "larang" nor "Kediri" into "diri"
     places: frozenset[str] = frozenset()

@@ -52,6 +52,9 @@ class SafetyNet:
             vocabulary[entry.id] = frozenset(words)
         self._vocabulary = vocabulary
         cues: list[Cue] = []
+        # Keywords that name a person, place, occasion or thing ("camat", "alun-alun",
+        # "pernikahan"): they help to find the entry but are no act of their own.
+        not_acts = {frozenset(_plain(tokens(p))) for p in kb.lexicon.not_acts}
         seen: set[tuple[frozenset[str], str]] = set()
         for entry in kb.entries:
             if entry.verdict != FORBIDDEN:
@@ -59,7 +62,7 @@ class SafetyNet:
             extra = kb.lexicon.forbidden_acts.get(entry.id, ())
             for keyword in (*entry.keywords, *extra):
                 cue = frozenset(_plain(tokens(keyword)))
-                if not cue or (cue, entry.id) in seen:
+                if not cue or (cue, entry.id) in seen or cue in not_acts:
                     continue
                 seen.add((cue, entry.id))
                 cues.append(Cue(cue, entry.id, keyword))

@@ -100,6 +100,7 @@ _LEXICON_FIELDS: Final = {
     "sapaan": False,
     "larangan": False,
     "tempat": False,
+    "bukan_perbuatan": False,
 }
 
 
@@ -305,7 +306,7 @@ class _Validator:
                     )
                 synonyms[key] = canonical.strip().lower()
         words: dict[str, frozenset[str]] = {}
-        for key in ("stopwords", "protected", "offtopic", "tempat"):
+        for key in ("stopwords", "protected", "offtopic", "tempat", "bukan_perbuatan"):
             value = data.get(key) or []
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 self.error(file, None, None, f"'{key}' must be a list of words")
@@ -321,7 +322,8 @@ class _Validator:
             words["offtopic"],
             self._smalltalk(file, data.get("sapaan")),
             self._forbidden_acts(file, data.get("larangan")),
-            places - set(synonyms) - set(synonyms.values()),
+            places=places - set(synonyms) - set(synonyms.values()),
+            not_acts=words["bukan_perbuatan"],
         )
 
     def _forbidden_acts(self, file: str, raw: Any) -> dict[str, tuple[str, ...]]:

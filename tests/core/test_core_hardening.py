@@ -250,3 +250,25 @@ def test_f20_oversized_knowledge_file_is_refused(capsys: Capture, tmp_path: Path
     out, err = capsys.readouterr()
     assert code == EXIT_INVALID and "file too large" in out + err
     assert time.perf_counter() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        # "alun-alun", "camat", "pernikahan" help find a dilarang entry but are no act:
+        # a permissive answer that merely names them keeps its answer
+        ("pns boleh jadi kpps di tps dekat alun-alun?", "penyelenggara-pemilu"),
+        ("camat boleh jadi anggota pps?", "penyelenggara-pemilu"),
+    ],
+)
+def test_f6_places_and_people_are_no_forbidden_acts(
+    engine: Engine, question: str, entry_id: str
+) -> None:
+    result = engine.ask(question).result
+    assert result.status == "answered" and result.candidates[0].entry.id == entry_id
+
+
+def test_f6_not_acts_come_from_the_lexicon(engine: Engine) -> None:
+    keywords = {cue.keyword for cue in engine.safety.cues}
+    assert not keywords & {"camat", "alun-alun", "pernikahan", "kepala sekolah"}
+    assert {"bawahan", "orasi", "salam dua jari"} <= keywords  # acts stay acts

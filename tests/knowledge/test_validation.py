@@ -427,3 +427,14 @@ def test_places_load_as_one_spaced_phrases(kb_dir: Path) -> None:
     result = load_knowledge(kb_dir)
     assert result.kb is not None
     assert result.kb.lexicon.places == frozenset({"lamongan", "kutai kartanegara"})
+
+
+def test_not_acts_load_and_must_be_a_list_of_words(kb_dir: Path) -> None:
+    lexicon = kb_dir / "sinonim.yaml"
+    text = lexicon.read_text(encoding="utf-8")
+    lexicon.write_text(text + "\nbukan_perbuatan: [Camat, alun-alun]\n", encoding="utf-8")
+    result = load_knowledge(kb_dir)
+    assert result.kb is not None
+    assert result.kb.lexicon.not_acts == frozenset({"camat", "alun-alun"})
+    lexicon.write_text(text + "\nbukan_perbuatan: {camat: 1}\n", encoding="utf-8")
+    assert "'bukan_perbuatan' must be a list of words" in only_error(kb_dir)
