@@ -115,6 +115,9 @@ NEW_WORDS = [
 ]
 
 OUT_OF_SCOPE = [
+    # "netral" in another sense, and Korpri matters (sinonim.yaml offtopic)
+    "ph netral air minum berapa",
+    "twibbon hut korpri tahun ini ada linknya?",
     # the new words without an election in sight
     "cara zoom meeting di hp",
     "biaya wrapping mobil berapa",

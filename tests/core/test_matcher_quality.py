@@ -91,15 +91,15 @@ def test_held_out_quality(
 
 # The blind real-style held-out sets (tests/data/real_heldout*.yaml; see tests/data/README.md).
 # They are below some targets, so each is gated at the level reached, as a floor against
-# regressions. Reached (December 2026, with knowledge/contoh.yaml): real_heldout 80.0% top-1
+# regressions. Reached (December 2026, with knowledge/contoh.yaml): real_heldout 80.9% top-1
 # / 1.2% wrong / 97.4% right or suggested / 90.6% declined; its follow-up turns 94.7% / 0.0%
-# / 98.2% / 100%; real_heldout2 79.5% / 0.9% / 97.6% / 90.6%; its follow-up turns 88.5% /
+# / 98.2% / 100%; real_heldout2 81.9% / 0.9% / 97.6% / 90.6%; its follow-up turns 88.5% /
 # 6.5% / 92.3% / 90.0%. Only the figures are reported on failure, never the questions:
 # these sets stay unread so that they keep measuring.
 REAL_GATES = [
-    ("real_heldout.yaml", 0.79, 0.013, 0.97, 0.90),
+    ("real_heldout.yaml", 0.80, 0.013, 0.97, 0.90),
     ("real_heldout_conversations.yaml", 0.94, 0.0, 0.98, 1.0),
-    ("real_heldout2.yaml", 0.79, 0.01, 0.97, 0.90),
+    ("real_heldout2.yaml", 0.81, 0.01, 0.97, 0.90),
     ("real_heldout2_conversations.yaml", 0.88, 0.066, 0.92, 0.90),
 ]
 
