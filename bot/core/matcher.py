@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Final, Literal
 
 import numpy as np
@@ -528,7 +529,14 @@ class Matcher:
         start = 0
         while start < len(words) and words[start] in _LEADING:
             start += 1
-        query = frozenset(tokens)
+        # "bukan pns", "udah bukan asn", "non asn": an ASN word denied does not name one
+        denied = {
+            t
+            for before, word in pairwise(words)
+            if before in _DENIAL
+            for t in self.normalizer.tokens(word)
+        }
+        query = frozenset(tokens) - (denied - self._affirmed(words, denied))
         for topic, subjects, unless in self._subject_rules:
             if query & unless:
                 continue
@@ -536,6 +544,15 @@ class Matcher:
                 if subject and tuple(words[start : start + len(subject)]) == subject:
                     return topic
         return None
+
+    def _affirmed(self, words: list[str], denied: set[str]) -> set[str]:
+        """Those of ``denied`` that the question also names without a denial before them."""
+        out: set[str] = set()
+        for i, word in enumerate(words):
+            if i > 0 and words[i - 1] in _DENIAL:
+                continue
+            out.update(t for t in self.normalizer.tokens(word) if t in denied)
+        return out
 
     def rank_with_topic(self, tokens: tuple[str, ...]) -> tuple[list[Candidate], OffTopic | None]:
         """``rank(tokens)`` and the out-of-scope topic that declines them (if any), from one
@@ -886,6 +903,9 @@ _LEADING: Final = frozenset(
         "ini",
     ]
 )
+
+# Words that deny the word after them: "saya kepala desa (bukan PNS)".
+_DENIAL: Final = frozenset({"bukan", "bkn", "non", "tidak", "tdk", "nggak", "gak", "ga", "kagak"})
 
 # A question sentence with fewer tokens than this is read with the sentence before it.
 _SHORT_QUESTION: Final = 3

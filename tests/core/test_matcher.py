@@ -540,6 +540,10 @@ def test_dpt_is_read_from_its_neighbours(
         ("saya tukang bakso, boleh pasang stiker caleg di gerobak?", True),
         ("ibu saya guru pns, boleh jadi relawan caleg?", False),
         ("istri saya caleg, boleh saya dampingi kampanye?", False),
+        # an ASN word that is denied does not name an ASN
+        ("saya ibu rumah tangga, bukan pns, boleh jadi relawan caleg?", True),
+        ("saya mahasiswa, bukan asn, boleh ikut kampanye?", True),
+        ("saya mahasiswa, bukan pns tapi istri saya pns, boleh ikut kampanye?", False),
         ("pns ikut kampanye boleh?", False),
         # opened with a Javanese, Sundanese or Betawi "I" or "if"
         ("kulo mahasiswa, angsal dados relawan capres?", True),
