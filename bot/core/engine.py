@@ -163,6 +163,26 @@ class Engine:
         if previous is None or alone.smalltalk is not None:
             return self._remember(alone, question, status, previous)
         kind = self._followups.kind(question)
+        if kind in ("elliptical", "short") and not alone.result.tokens:
+            # "lah kok gitu", "oh gitu ya": a reaction, no question; the context stays.
+            reaction = Answer(alone.result, render_smalltalk("oke"), "oke", status)
+            return self._remember(reaction, question, status, previous)
+        focus_asked = self._followups.focus(question)
+        if focus_asked is not None and context is not None and kind != "status":
+            # "kalau pasang baliho di depan rumah, hukumannya apa?" after another subject:
+            # the sanction of the act it names, when that act alone is answered clearly.
+            act_text = self._followups.without_asking(question)
+            act = self.safety.apply(self.matcher.match(act_text)) if act_text else None
+            if (
+                act is not None
+                and act.status == "answered"
+                and act.entry is not None
+                and act.entry != context
+            ):
+                act_result = replace(act, query=question)
+                turn = Turn(question, act.entry.id, status)
+                reply = render_entry(act.entry, self.kb, status=status, focus=focus_asked)
+                return Answer(act_result, reply, followup=kind, status=status, turn=turn)
         own_entry = alone.result.entry
         if (
             kind in ("sanction", "legal")

@@ -151,6 +151,12 @@ class FollowUpReader:
             return "sanction"
         return None
 
+    def without_asking(self, message: str) -> str:
+        """The message without its words that ask for a sanction or a legal basis: what
+        is left names the act it is about ("kalau pasang baliho, hukumannya?")."""
+        words = self._normalizer.raw_words(message)
+        return " ".join(w for w in words if not self._asks_about(w) and w != "kena")
+
     def _light(self, word: str) -> bool:
         return word in LIGHT_WORDS or word in OPENERS or self._normalizer.is_stopword(word)
 

@@ -287,3 +287,33 @@ def test_a_status_with_nothing_before_it_is_noted_and_the_question_asked_for(
     after = engine.converse("boleh ikut kampanye?", answer.turn)
     assert after.result.entry is not None and after.result.entry.id == "ikut-kampanye"
     assert after.status == status
+
+
+@pytest.mark.parametrize("reaction", ["lah kok gitu", "lho kok gitu sih"])
+def test_a_reaction_without_a_question_keeps_the_context(engine: Engine, reaction: str) -> None:
+    turn = engine.converse("asn boleh ikut kampanye?").turn
+    answer = engine.converse(reaction, turn)
+    assert answer.result.status == "no_match" and answer.smalltalk is not None
+    assert not answer.loggable
+    after = engine.converse("hukumannya apa?", answer.turn)
+    assert after.result.entry is not None and after.result.entry.id == "ikut-kampanye"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "entry_id"),
+    [
+        (
+            "boleh gak asn share video kampanye calon di status wa?",
+            "kalau pasang baliho di depan rumah, hukumannya apa?",
+            "alat-peraga-kampanye",
+        ),
+        ("asn boleh ikut kampanye?", "kalau pakai mobil dinas, sanksinya?", "fasilitas-negara"),
+    ],
+)
+def test_a_sanction_question_naming_another_act_gets_that_acts_sanction(
+    engine: Engine, first: str, second: str, entry_id: str
+) -> None:
+    status, answered, _ = second_turn(engine, first, second)
+    assert (status, answered) == ("answered", entry_id)
+    answer = engine.converse(second, engine.converse(first).turn)
+    assert answer.reply.text.index("Sanksi") < answer.reply.text.index("Dasar hukum")
