@@ -142,7 +142,10 @@ class Engine:
         status, gets the previous entry again (sanction or legal basis first); an elliptical
         one is matched joined to the previous question, unless it is answered well on its
         own. Small talk, out-of-scope questions and standalone questions are never taken
-        over by the context.
+        over by the context. In order: a status with nothing before it is noted; small
+        talk and a reaction without a question keep the context; a sanction question that
+        clearly names another act gets that act; a sanction or legal question that names a
+        sibling entry gets it; then the previous entry again, or the joined reading.
         """
         question = bounded(question)
         named = detect_status(question)
@@ -155,11 +158,7 @@ class Engine:
             and alone.smalltalk is None
             and self._followups.kind(question) == "status"
         ):
-            # "kalau saya pppk?" with nothing before it: not a question yet. Say the status
-            # is noted and ask for the question; the next one is answered for that status.
-            reply = render_status_prompt(named)
-            noted = Answer(MatchResult("no_match", question, (), ()), reply, "status", named)
-            return replace(noted, turn=Turn(question, None, named))
+            return self._status_noted(question, named)
         if previous is None or alone.smalltalk is not None:
             return self._remember(alone, question, status, previous)
         kind = self._followups.kind(question)
@@ -167,22 +166,10 @@ class Engine:
             # "lah kok gitu", "oh gitu ya": a reaction, no question; the context stays.
             reaction = Answer(alone.result, render_smalltalk("oke"), "oke", status)
             return self._remember(reaction, question, status, previous)
-        focus_asked = self._followups.focus(question)
-        if focus_asked is not None and context is not None and kind != "status":
-            # "kalau pasang baliho di depan rumah, hukumannya apa?" after another subject:
-            # the sanction of the act it names, when that act alone is answered clearly.
-            act_text = self._followups.without_asking(question)
-            act = self.safety.apply(self.matcher.match(act_text)) if act_text else None
-            if (
-                act is not None
-                and act.status == "answered"
-                and act.entry is not None
-                and act.entry != context
-            ):
-                act_result = replace(act, query=question)
-                turn = Turn(question, act.entry.id, status)
-                reply = render_entry(act.entry, self.kb, status=status, focus=focus_asked)
-                return Answer(act_result, reply, followup=kind, status=status, turn=turn)
+        if context is not None and kind != "status":
+            named_act = self._sanction_of_named_act(question, context, kind, status)
+            if named_act is not None:
+                return named_act
         own_entry = alone.result.entry
         if (
             kind in ("sanction", "legal")
@@ -277,6 +264,31 @@ class Engine:
         if context is not None and kind == "elliptical":
             return self._offer(context, question, own.tokens, previous, kind, status, joined)
         return self._remember(alone, question, status, previous)
+
+    def _status_noted(self, question: str, status: str) -> Answer:
+        """ "kalau saya pppk?" with nothing before it: not a question yet. The status is
+        noted and the question asked for; the next one is answered for that status."""
+        reply = render_status_prompt(status)
+        noted = Answer(MatchResult("no_match", question, (), ()), reply, "status", status)
+        return replace(noted, turn=Turn(question, None, status))
+
+    def _sanction_of_named_act(
+        self, question: str, context: Entry, kind: FollowUpKind | None, status: str | None
+    ) -> Answer | None:
+        """ "kalau pasang baliho di depan rumah, hukumannya apa?" after another subject: the
+        sanction (or legal basis) of the act it names, when that act alone, without the
+        asking words, is answered clearly by another entry than ``context``; else None."""
+        focus = self._followups.focus(question)
+        if focus is None:
+            return None
+        act_text = self._followups.without_asking(question)
+        act = self.safety.apply(self.matcher.match(act_text)) if act_text else None
+        entry = act.entry if act is not None and act.status == "answered" else None
+        if act is None or entry is None or entry == context:
+            return None
+        reply = render_entry(entry, self.kb, status=status, focus=focus)
+        turn = Turn(question, entry.id, status)
+        return Answer(replace(act, query=question), reply, followup=kind, status=status, turn=turn)
 
     def _reoffer(
         self, question: str, previous: Turn, kind: FollowUpKind, status: str | None
