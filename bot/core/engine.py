@@ -162,12 +162,13 @@ class Engine:
         if previous is None or alone.smalltalk is not None:
             return self._remember(alone, question, status, previous)
         kind = self._followups.kind(question)
+        focus_asked = self._followups.focus(question)
         if kind in ("elliptical", "short") and not alone.result.tokens:
             # "lah kok gitu", "oh gitu ya": a reaction, no question; the context stays.
             reaction = Answer(alone.result, render_smalltalk("oke"), "oke", status)
             return self._remember(reaction, question, status, previous)
-        if context is not None and kind != "status":
-            named_act = self._sanction_of_named_act(question, context, kind, status)
+        if context is not None and focus_asked is not None and kind != "status":
+            named_act = self._sanction_of_named_act(question, context, kind, focus_asked, status)
             if named_act is not None:
                 return named_act
         own_entry = alone.result.entry
@@ -199,7 +200,7 @@ class Engine:
             return self._remember(alone, question, status, previous)
         joined = f"{previous.text} {question}"
         together = replace(self.safety.apply(self.matcher.match(joined)), query=question)
-        focus = self._followups.focus(question)
+        focus = focus_asked
         top_candidate = together.candidates[0].entry if together.candidates else None
         other_subject = bool(self.matcher.offtopic_words(own.tokens))
         if (
@@ -247,7 +248,6 @@ class Engine:
         if (
             together.status == "ambiguous"
             and context is not None
-            and previous.entry_id is not None
             and not previous.offered
             and together.candidates[0].entry == context
             and kind in ("elliptical", "short")
@@ -273,14 +273,17 @@ class Engine:
         return replace(noted, turn=Turn(question, None, status))
 
     def _sanction_of_named_act(
-        self, question: str, context: Entry, kind: FollowUpKind | None, status: str | None
+        self,
+        question: str,
+        context: Entry,
+        kind: FollowUpKind | None,
+        focus: Focus,
+        status: str | None,
     ) -> Answer | None:
         """ "kalau pasang baliho di depan rumah, hukumannya apa?" after another subject: the
-        sanction (or legal basis) of the act it names, when that act alone, without the
-        asking words, is answered clearly by another entry than ``context``; else None."""
-        focus = self._followups.focus(question)
-        if focus is None:
-            return None
+        sanction (or legal basis: ``focus``) of the act it names, when that act alone,
+        without the asking words, is answered clearly by another entry than ``context``;
+        else None."""
         act_text = self._followups.without_asking(question)
         act = self.safety.apply(self.matcher.match(act_text)) if act_text else None
         entry = act.entry if act is not None and act.status == "answered" else None

@@ -25,7 +25,7 @@ import hashlib
 import itertools
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -134,11 +134,16 @@ def train(samples: Sequence[tuple[Sequence[str], str]]) -> LearnedModel:
 
 def fingerprint(samples: Sequence[tuple[Sequence[str], str]]) -> str:
     """A hash of the training data and of the feature/model version."""
-    digest = hashlib.sha256(FEATURE_VERSION.encode())
-    for tokens, label in samples:
+    return _digest(FEATURE_VERSION, ((" ".join(tokens), label) for tokens, label in samples))
+
+
+def _digest(head: str, items: Iterable[tuple[str, str]]) -> str:
+    """sha256 of ``head`` and each (text, label), label first, each part delimited."""
+    digest = hashlib.sha256(head.encode())
+    for text, label in items:
         digest.update(label.encode())
         digest.update(b"\x00")
-        digest.update(" ".join(tokens).encode())
+        digest.update(text.encode())
         digest.update(b"\x01")
     return digest.hexdigest()
 
@@ -182,8 +187,6 @@ def model_for(samples: Sequence[tuple[Sequence[str], str]]) -> LearnedModel | No
 
     None when there is nothing to learn (fewer than two classes).
     """
-    if len({label for _, label in samples}) < 2:
-        return None
     return _cached(fingerprint(samples), lambda: samples)
 
 
@@ -193,20 +196,15 @@ def model_for_texts(
     """The model for labelled texts, keyed by the texts themselves and ``salt`` (what turns
     them into tokens: ``Normalizer.fingerprint``), so that a stored model is found without
     normalising thousands of texts first; they are tokenised only to train."""
-    if len({label for _, label in texts}) < 2:
-        return None
-    digest = hashlib.sha256(f"{FEATURE_VERSION}\x02{salt}".encode())
-    for text, label in texts:
-        digest.update(label.encode())
-        digest.update(b"\x00")
-        digest.update(text.encode())
-        digest.update(b"\x01")
-    return _cached("t" + digest.hexdigest()[1:], lambda: samples_of(texts, tokenize))
+    key = "t" + _digest(f"{FEATURE_VERSION}\x02{salt}", texts)[1:]
+    return _cached(key, lambda: samples_of(texts, tokenize))
 
 
 def _cached(
     key: str, build: Callable[[], Sequence[tuple[Sequence[str], str]]]
 ) -> LearnedModel | None:
+    """The model under ``key``: from this process, from the store, or trained on
+    ``build()`` now; None when the samples hold fewer than two classes."""
     model = _MODELS.get(key)
     if model is not None:
         return model

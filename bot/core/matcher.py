@@ -529,14 +529,7 @@ class Matcher:
         start = 0
         while start < len(words) and words[start] in _LEADING:
             start += 1
-        # "bukan pns", "udah bukan asn", "non asn": an ASN word denied does not name one
-        denied = {
-            t
-            for before, word in pairwise(words)
-            if before in _DENIAL
-            for t in self.normalizer.tokens(word)
-        }
-        query = frozenset(tokens) - (denied - self._affirmed(words, denied))
+        query = frozenset(tokens) - self._denied(words)
         for topic, subjects, unless in self._subject_rules:
             if query & unless:
                 continue
@@ -545,14 +538,17 @@ class Matcher:
                     return topic
         return None
 
-    def _affirmed(self, words: list[str], denied: set[str]) -> set[str]:
-        """Those of ``denied`` that the question also names without a denial before them."""
-        out: set[str] = set()
-        for i, word in enumerate(words):
-            if i > 0 and words[i - 1] in _DENIAL:
-                continue
-            out.update(t for t in self.normalizer.tokens(word) if t in denied)
-        return out
+    def _denied(self, words: list[str]) -> set[str]:
+        """The tokens of words that only ever follow a denial ("bukan pns", "udah bukan
+        asn", "non asn"): an ASN word denied does not name an ASN. Empty, without
+        tokenising anything, when the question denies nothing."""
+        if _DENIAL.isdisjoint(words):
+            return set()
+        denied: set[str] = set()
+        affirmed: set[str] = set()
+        for before, word in pairwise(["", *words]):
+            (denied if before in _DENIAL else affirmed).update(self.normalizer.tokens(word))
+        return denied - affirmed
 
     def rank_with_topic(self, tokens: tuple[str, ...]) -> tuple[list[Candidate], OffTopic | None]:
         """``rank(tokens)`` and the out-of-scope topic that declines them (if any), from one

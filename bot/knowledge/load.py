@@ -313,7 +313,8 @@ class _Validator:
                 value = []
             words[key] = frozenset(v.strip().lower() for v in value)
         places = frozenset(" ".join(p.split()) for p in words["tempat"] if p.strip())
-        for place in sorted(places & (set(synonyms) | set(synonyms.values()))):
+        synonym_words = set(synonyms) | set(synonyms.values())
+        for place in sorted(places & synonym_words):
             self.error(file, None, None, f"tempat: '{place}' is also a synonym")
         return Lexicon(
             synonyms,
@@ -322,7 +323,7 @@ class _Validator:
             words["offtopic"],
             self._smalltalk(file, data.get("sapaan")),
             self._forbidden_acts(file, data.get("larangan")),
-            places=places - set(synonyms) - set(synonyms.values()),
+            places=places - synonym_words,
             not_acts=words["bukan_perbuatan"],
         )
 
