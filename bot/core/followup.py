@@ -20,7 +20,7 @@ answer, and a message that names a new situation is still matched on its own fir
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import pairwise
+from itertools import dropwhile, pairwise
 from typing import Final, Literal
 
 from bot.core.normalize import Normalizer
@@ -36,6 +36,14 @@ _OPENERS_TEXT: Final = """
     dan sama atau ataupun kok trus2 terusnya habis abis lha
 """
 OPENERS: Final = frozenset(_OPENERS_TEXT.split())
+
+# Acknowledgements that may come before an opener ("oke, terus kalau ...", "oh gitu, kalau
+# ..."): the message still continues the previous one.
+_ACKNOWLEDGEMENTS_TEXT: Final = """
+    ok oke okey okay okee sip siap baik baiklah oh ohh owh o gitu begitu iya iyaa ya yaa
+    hmm hm hmmm wah waduh duh nggih enggih muhun
+"""
+ACKNOWLEDGEMENTS: Final = frozenset(_ACKNOWLEDGEMENTS_TEXT.split())
 
 # Prefixes of words that ask for the sanction of what was just answered.
 SANCTION_PREFIXES: Final = (
@@ -61,6 +69,11 @@ SANCTION_PREFIXES: Final = (
     "punishment",
     "penalty",
     "sanction",
+    # Being reported or removed is what it costs ("masih bisa dilaporin?", "bisa dicopot?",
+    # "bakal ditindak?"): the passive forms only, "lapor ke mana?" asks how to report.
+    "dilapor",
+    "dicopot",
+    "ditindak",
 )
 
 # Prefixes of words that ask for the legal basis of what was just answered.
@@ -94,7 +107,7 @@ _LIGHT_TEXT: Final = """
     kah ka kaka min kak pak bu mas mbak bang dong sih ya yah nih tuh itu ini iki niku buat untuk utk
     saya sy aku gue gw gua kulo kula abdi kami kita ada adakah juga jg pun berlaku maksimal
     paling minimal sampai sampe nomor no mohon tolong info infonya dong pls please
-    masih taksih isih sudah udah sdh wis sampun nanti
+    masih taksih isih sudah udah sdh wis sampun nanti terbukti bakal bakalan akan
     the what is are for me i my if how about juga status sebagai selaku jadi posisi kasus
 """
 LIGHT_WORDS: Final = frozenset(_LIGHT_TEXT.split())
@@ -134,7 +147,7 @@ class FollowUpReader:
             return "legal" if any(self._is_legal(w) for w in rest) else "sanction"
         if not rest and _kena_apa(words):  # "bisa kena apa?"
             return "sanction"
-        if words[0] in OPENERS:
+        if self._opens_with_opener(words):
             return "elliptical"
         if words[-1] in ("juga", "jg", "jga") and len(content) <= SHORT_WORDS + 2:
             return "elliptical"
@@ -156,6 +169,12 @@ class FollowUpReader:
         is left names the act it is about ("kalau pasang baliho, hukumannya?")."""
         words = self._normalizer.raw_words(message)
         return " ".join(w for w in words if not self._asks_about(w) and w != "kena")
+
+    @staticmethod
+    def _opens_with_opener(words: list[str]) -> bool:
+        """Whether the first word after any acknowledgements opens a continuation."""
+        rest = list(dropwhile(ACKNOWLEDGEMENTS.__contains__, words))
+        return bool(rest) and rest[0] in OPENERS
 
     def _light(self, word: str) -> bool:
         return word in LIGHT_WORDS or word in OPENERS or self._normalizer.is_stopword(word)

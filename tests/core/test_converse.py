@@ -29,6 +29,13 @@ def second_turn(engine: Engine, first: str, second: str) -> tuple[str, str | Non
         ("asn boleh ikut kampanye?", "kalau di hari libur?", "ikut-kampanye", "elliptical"),
         # the sanction of the previous answer, though alone it reads as another subject
         ("asn boleh ikut kampanye?", "langsung dipecat?", "ikut-kampanye", "short"),
+        # being reported is what it costs, not a question on how to report
+        (
+            "pns boleh pasang twibbon caleg jadi foto profil wa?",
+            "oke, terus klo saya udah ganti fotonya, masih bisa dilaporin?",
+            "foto-profil-twibbon",
+            "elliptical",
+        ),
         # a standalone question is not taken over
         (
             "asn boleh ikut kampanye?",

@@ -25,6 +25,10 @@ def reader(engine: Engine) -> FollowUpReader:
         ("terus dendanya berapa?", "sanction"),
         ("apa konsekuensinya?", "sanction"),
         ("what is the punishment?", "sanction"),
+        # being reported or removed is what it costs; asking how to report is not
+        ("masih bisa dilaporin?", "sanction"),
+        ("kalau terbukti, bisa dicopot?", "sanction"),
+        ("bakal ditindak gak?", "sanction"),
         # its legal basis
         ("aturannya di mana?", "legal"),
         ("dasar hukumnya apa min", "legal"),
@@ -62,6 +66,7 @@ def test_followups(reader: FollowUpReader, message: str, kind: str) -> None:
         "saya guru pns, kemarin diajak kepala sekolah ikut rapat tim sukses salah satu caleg. "
         "apa saya boleh ikut?",
         "sanksi bagi asn yang ikut kampanye pilkada apa saja ya menurut aturan yang berlaku",
+        "lapor asn yang pasang baliho caleg ke mana ya",
         "",
         "   ",
     ],
