@@ -50,6 +50,8 @@ SETS = [
     ROOT / "tests" / "data" / "real_tuning.yaml",
     ROOT / "tests" / "data" / "real_tuning2.yaml",
     ROOT / "tests" / "data" / "real_tuning3.yaml",
+    ROOT / "tests" / "data" / "real_tuning6.yaml",
+    ROOT / "tests" / "data" / "real_tuning7.yaml",
     ROOT / "tests" / "data" / "real_heldout.yaml",
     ROOT / "tests" / "data" / "real_heldout2.yaml",
 ]
@@ -152,6 +154,11 @@ class Baselines:
         model = self.matcher.learned
         assert model is not None
         scores = model.scores(self.matcher.tokens(q))
+        raw_model = self.matcher.learned_raw
+        if raw_model is not None:  # the two models, blended as the matcher blends them
+            share = self.matcher.weights.raw_share
+            other = raw_model.scores(self.matcher.raw(q))
+            scores = {k: (1 - share) * v + share * other[k] for k, v in scores.items()}
         order = sorted(scores, key=lambda c: (-scores[c], c))
         ranked = [c for c in order if not c.startswith(TOPIC_PREFIX)]
         if order[0].startswith(TOPIC_PREFIX):

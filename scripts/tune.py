@@ -2,13 +2,16 @@
 
 Usage: python scripts/tune.py ../shared/eval/dev.yaml tests/data/tuning.yaml \\
            tests/data/tuning2.yaml tests/data/tuning3.yaml tests/data/real_tuning.yaml \\
-           tests/data/real_tuning2.yaml tests/data/real_tuning3.yaml
+           tests/data/real_tuning2.yaml tests/data/real_tuning3.yaml \\
+           tests/data/real_tuning6.yaml tests/data/real_tuning7.yaml
 
 Tunes on the given files only (``--check FILE`` prints the chosen configuration's figures on
 another file; never pass a held-out test set while choosing). For each blend of the four
-signals in BLENDS: the decision inputs of every question are collected (as
-``Matcher.match`` computes them), the answer and scope models are fitted on them (logistic
-regression; an out-of-scope question weighs OOS_WEIGHT), and the thresholds are searched.
+signals in BLENDS and each raw-word share in RAW_SHARES (``--blend``, ``--raw-share``: only
+those; two processes can search two blends side by side): the decision inputs of every
+question are collected (as ``Matcher.match`` computes them), the answer and scope models are
+fitted on them (logistic regression; an out-of-scope question weighs OOS_WEIGHT), and the
+thresholds are searched.
 The objective: the most correct answers plus SUGGESTION_CREDIT for each question whose
 right entry is among the suggestions (a wrong suggestion costs a tap, a missing one is a
 dead end), subject to at most MAX_WRONG wrong answers overall and MAX_FILE_WRONG in any
@@ -84,6 +87,9 @@ BLENDS: list[Blend] = [
     (0.05, 0.15, 0.1, 0.7),
 ]
 QUESTION_PART = (0.3,)
+# The raw-word model's share of the learned margin (Weights.raw_share; 0: the token model
+# alone).
+RAW_SHARES = (0.0, 0.5)
 
 Inputs = tuple[DecisionInputs, list[DecisionInputs]]  # whole message, its sentences
 
@@ -105,9 +111,13 @@ def collect_inputs(matcher: Matcher, cases: list[Case]) -> list[Inputs]:
             out.append((DECLINED, []))
             continue
         sentences = split_sentences(question)
-        whole = matcher.decision_inputs(tokens, matcher.focus_tokens(sentences))
+        focus, raw = matcher.question_part(question, sentences)
+        whole = matcher.decision_inputs(tokens, focus, raw)
         parts = (
-            [matcher.decision_inputs(matcher.tokens(x)) for x in sentences]
+            [
+                matcher.decision_inputs(matcher.tokens(x), raw=(matcher.raw(x), ()))
+                for x in sentences
+            ]
             if len(sentences) > 1
             else []
         )
@@ -259,7 +269,18 @@ def main() -> None:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--check", type=Path, action="append", default=[])
     parser.add_argument("--knowledge", type=Path, default=Path("knowledge"))
+    parser.add_argument(
+        "--blend",
+        action="append",
+        default=[],
+        help="search only this blend (phrase,cover,fuzzy,learned); repeatable",
+    )
+    parser.add_argument(
+        "--raw-share", type=float, action="append", default=[], help="only this raw_share"
+    )
     args = parser.parse_args()
+    blends = [tuple(float(x) for x in b.split(",")) for b in args.blend] or BLENDS
+    raw_shares = tuple(args.raw_share) or RAW_SHARES
     kb = require_knowledge(args.knowledge)
     per_file = [load_cases(f) for f in args.files]
     cases = [c for f in per_file for c in f]
@@ -268,9 +289,15 @@ def main() -> None:
     inputs = collect_inputs(matcher, cases)
     print("current:", describe(tally(cases, inputs, current)))
     best: tuple[float, Weights, Tally] | None = None
-    for b, alpha in itertools.product(BLENDS, QUESTION_PART):
+    for b, alpha, raw_share in itertools.product(blends, QUESTION_PART, raw_shares):
         base = replace(
-            current, phrase=b[0], cover=b[1], fuzzy=b[2], learned=b[3], question_part=alpha
+            current,
+            phrase=b[0],
+            cover=b[1],
+            fuzzy=b[2],
+            learned=b[3],
+            question_part=alpha,
+            raw_share=raw_share,
         )
         matcher = Matcher(kb, weights=base)
         inputs = collect_inputs(matcher, cases)
@@ -282,11 +309,11 @@ def main() -> None:
             start += len(held)
         results = search(cases, inputs, bounds, base)
         if not results:
-            print(f"blend={b} question_part={alpha}: no setting meets the constraints")
+            print(f"blend={b} raw_share={raw_share}: no setting meets the constraints")
             continue
         value, w, t = results[0]
         print(
-            f"blend={b} question_part={alpha}: value={value:.3f} {describe(t)} "
+            f"blend={b} raw_share={raw_share}: value={value:.3f} {describe(t)} "
             f"answer_p={w.answer_p} suggest_p={w.suggest_p} min={w.min_score} margin={w.margin} "
             f"offtopic_lead={w.offtopic_lead} sentence_p={w.sentence_p}"
         )
@@ -311,6 +338,7 @@ def main() -> None:
     print("chosen:")
     print(
         f"  phrase={w.phrase} cover={w.cover} fuzzy={w.fuzzy} learned={w.learned} "
+        f"raw_share={w.raw_share} "
         f"question_part={w.question_part} min_score={w.min_score} answer_score={w.answer_score} "
         f"margin={w.margin} answer_p={w.answer_p} suggest_p={w.suggest_p} "
         f"offtopic_lead={w.offtopic_lead} topic_floor={w.topic_floor} sentence_p={w.sentence_p}"

@@ -150,7 +150,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     report = evaluate(
         cases,
         lambda q: engine.ask(q).result,  # what users get: small talk and bounding included
-        lambda q: [c.entry.id for c in engine.matcher.rank(engine.matcher.tokens(q))[:3]],
+        lambda q: [c.entry.id for c in engine.matcher.rank_text(q)[:3]],
     )
     elapsed = time.perf_counter() - start
     if args.verbose:
@@ -282,16 +282,17 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_INVALID
     kb = result.kb
     # Train (or find in the cache) the learned ranker now, as the bot will at start.
-    from bot.core.learned import model_for_texts, training_texts
+    from bot.core.matcher import learned_models
     from bot.core.normalize import Normalizer
 
-    normalizer = Normalizer(kb.lexicon)
-    model = model_for_texts(training_texts(kb), normalizer.tokens, normalizer.fingerprint)
+    model, raw_model = learned_models(kb, Normalizer(kb.lexicon))
     learned = (
         f", learned ranker: {len(model.classes)} classes, {len(model.vocabulary)} features"
         if model is not None
         else ""
     )
+    if raw_model is not None:
+        learned += f" (+{len(raw_model.vocabulary)} on raw words)"
     print(
         f"OK {folder}: {len(kb.entries)} entries, {kb.phrasing_count} phrasings, "
         f"{len(kb.categories)} categories, {len(kb.offtopics)} out-of-scope topics, "

@@ -38,6 +38,9 @@ class Turn:
     # The entries offered when the turn got "Maksud Anda" rather than an answer (the first
     # is ``entry_id``): a follow-up then cannot take the first one as a sure answer.
     offered: tuple[str, ...] = ()
+    # The turn before, when it was about another entry (kept one deep): "balik ke yg tadi,
+    # ..." returns to it.
+    earlier: Turn | None = None
 
 
 def conversation_key(secret: bytes, *ids: object) -> str:

@@ -108,6 +108,16 @@ class Answer:
 JOINED_LEAD: Final = 0.30
 
 
+def _with_earlier(turn: Turn | None, previous: Turn | None) -> Turn | None:
+    """``turn`` with the turn before it to go back to: ``previous`` when it was about
+    another entry, else what ``previous`` itself kept."""
+    if turn is None or previous is None:
+        return turn
+    if previous.entry_id and previous.entry_id != turn.entry_id:
+        return replace(turn, earlier=replace(previous, earlier=None))
+    return replace(turn, earlier=previous.earlier if turn.entry_id else None)
+
+
 class Engine:
     """Matches questions and renders replies over one immutable knowledge base."""
 
@@ -147,7 +157,19 @@ class Engine:
         clearly names another act gets that act; a sanction or legal question that names a
         sibling entry gets it; then the previous entry again, or the joined reading.
         """
-        question = bounded(question)
+        answer = self._converse(bounded(question), previous)
+        return replace(answer, turn=_with_earlier(answer.turn, previous))
+
+    def _converse(self, question: str, previous: Turn | None) -> Answer:
+        """``converse`` without keeping the turn before the last (``Turn.earlier``)."""
+        if (
+            previous is not None
+            and previous.earlier is not None
+            and self._followups.returns(question)
+        ):
+            # "balik ke yg tadi, hadirnya aja sanksinya apa?": the subject before the last.
+            previous = replace(previous.earlier, status=previous.status)
+            question = self._followups.without_pointer(question) or question
         named = detect_status(question)
         status = named or (previous.status if previous else None)
         alone = self.ask(question, status=status)
@@ -199,9 +221,10 @@ class Engine:
         if kind is None or (kind == "short" and not self._mostly_known(own.tokens)):
             return self._remember(alone, question, status, previous)
         joined = f"{previous.text} {question}"
-        together = replace(self.safety.apply(self.matcher.match(joined)), query=question)
+        ranked_together = self.matcher.match(joined)
+        together = replace(self.safety.apply(ranked_together), query=question)
         focus = focus_asked
-        top_candidate = together.candidates[0].entry if together.candidates else None
+        top_candidate = ranked_together.candidates[0].entry if ranked_together.candidates else None
         other_subject = bool(self.matcher.offtopic_words(own.tokens))
         if (
             context is not None
@@ -249,11 +272,12 @@ class Engine:
             together.status == "ambiguous"
             and context is not None
             and not previous.offered
-            and together.candidates[0].entry == context
+            and ranked_together.candidates[0].entry == context
             and kind in ("elliptical", "short")
         ):
             # Unsure in general, but the conversation was answered with ``context`` and the
-            # follow-up joined to it still ranks it first: it is about the same subject.
+            # follow-up joined to it still ranks it first (in the matcher's order, not the
+            # safety net's, which puts a forbidden act first): it is about the same subject.
             sure = replace(together, status="answered", candidates=together.candidates[:1])
             answer = Answer(
                 sure, render_result(sure, self.kb, status=status), followup=kind, status=status
@@ -353,7 +377,7 @@ class Engine:
             return False
         if own.entry is None or together.entry is None or own.entry.id == together.entry.id:
             return True
-        ranked = self.matcher.rank(self.matcher.tokens(joined))
+        ranked = self.matcher.rank_text(joined)
         rival = next((c.score for c in ranked if c.entry == own.entry), 0.0)
         return together.score - rival >= JOINED_LEAD
 
@@ -383,7 +407,7 @@ class Engine:
 
     def _candidate(self, entry: Entry, context_text: str) -> Candidate:
         """``entry`` as a candidate, with its score for the context text."""
-        ranked = self.matcher.rank(self.matcher.tokens(context_text))
+        ranked = self.matcher.rank_text(context_text)
         found = next((c for c in ranked if c.entry.id == entry.id), None)
         return found or Candidate(entry, 1.0, 0.0, 0.0, 0.0, entry.canonical_question)
 

@@ -19,6 +19,7 @@ answer, and a message that names a new situation is still matched on its own fir
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from itertools import dropwhile, pairwise
 from typing import Final, Literal
@@ -116,6 +117,15 @@ LIGHT_WORDS: Final = frozenset(_LIGHT_TEXT.split())
 # basis ("dasar hukumnya?"): it counts for whichever of the two the message names.
 EITHER_WORDS: Final = frozenset({"hukum", "hukumnya", "hukume"})
 
+# "balik ke yg tadi", "kembali lagi ke", "back to": the asker returns to the subject of
+# the turn before the last. The words that only point back are dropped from the message.
+_RETURN: Final = re.compile(r"\b(?:balik|kembali|back)\s+(?:lagi\s+)?(?:ke|to|soal)\b", re.I)
+_POINTER: Final = re.compile(
+    r"\b(?:balik|kembali|back)\s+(?:lagi\s+)?(?:ke|to|soal)\s+"
+    r"(?:(?:yg|yang|pertanyaan|the)\s+)?(?:tadi|awal|pertama|sebelumnya|first(?:\s+one)?)?\s*[,.]?",
+    re.I,
+)
+
 # Messages longer than this stand on their own, whatever their first word.
 MAX_FOLLOWUP_WORDS: Final = 14
 # A message of at most this many content words may lean on the previous question.
@@ -151,9 +161,19 @@ class FollowUpReader:
             return "elliptical"
         if words[-1] in ("juga", "jg", "jga") and len(content) <= SHORT_WORDS + 2:
             return "elliptical"
-        if len(content) <= SHORT_WORDS:
+        if len(rest) <= SHORT_WORDS:
             return "short"
         return None
+
+    @staticmethod
+    def returns(message: str) -> bool:
+        """Whether the message goes back to an earlier subject ("balik ke yg tadi, ...")."""
+        return _RETURN.search(message) is not None
+
+    @staticmethod
+    def without_pointer(message: str) -> str:
+        """The message without the words that only point back ("balik ke yg tadi,")."""
+        return " ".join(_POINTER.sub(" ", message).split())
 
     def focus(self, message: str) -> Literal["sanction", "legal"] | None:
         """Whether the message asks for a legal basis or a sanction, whatever else it says."""

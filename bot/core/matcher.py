@@ -31,7 +31,6 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import pairwise
 from typing import Final, Literal
 
 import numpy as np
@@ -40,9 +39,11 @@ from rapidfuzz.distance import OSA
 
 from bot.core.learned import TOPIC_PREFIX, LearnedModel, model_for_texts, training_texts
 from bot.core.models import Entry, KnowledgeBase, OffTopic
-from bot.core.normalize import Normalizer, knowledge_words, unique
+from bot.core.normalize import NORMALIZE_VERSION, Normalizer, knowledge_words, unique
 
 Status = Literal["answered", "ambiguous", "no_match"]
+# The raw words of a whole text and of its question part (empty: none).
+RawWords = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,30 +51,38 @@ class Weights:
     """Every tunable number of the matcher, in one place.
 
     The values were chosen by ``scripts/tune.py`` on ../shared/eval/dev.yaml,
-    tests/data/tuning.yaml, tuning2.yaml, tuning3.yaml and the three blind real-style sets
-    tests/data/real_tuning.yaml, real_tuning2.yaml and real_tuning3.yaml (2,830 questions,
-    699 out of scope), with the learned ranker trained on the knowledge base and its 6,897
-    labelled examples (knowledge/contoh.yaml): the decision models are logistic regressions
-    fitted on those questions (an out-of-scope question weighs 3), the blend and thresholds
-    a grid search for the most correct answers plus a third of the right suggestions, with
-    at most 2% wrong answers overall and 2.5% in any new set, at least 94% of out-of-scope
-    questions declined, and each older set within one point of its earlier top-1 and with
-    no more wrong answers than before. real_tuning2.yaml (weighted towards neighbouring
-    subjects) is the binding set: below answer_p 0.80 its wrong answers pass 2.5%. Before
-    real_tuning3.yaml joined the tuning files it was the validation set for the examples
-    (top-1 71.6% -> 85.1% at 0.6% wrong with models fitted without it). They are then
-    checked, unchanged, on the held-out sets (``tests/core/test_matcher_quality.py``).
+    tests/data/tuning.yaml, tuning2.yaml, tuning3.yaml and the five blind real-style sets
+    tests/data/real_tuning.yaml, real_tuning2.yaml, real_tuning3.yaml, real_tuning6.yaml and
+    real_tuning7.yaml (3,755 questions, 873 out of scope; the real-style labels reviewed
+    against the entries, tests/data/README.md), with the learned ranker's two models trained
+    on the knowledge base and its 6,897 labelled examples (knowledge/contoh.yaml): the
+    decision models are logistic regressions fitted on those questions (an out-of-scope
+    question weighs 3), the blend, the raw-word share and the thresholds a grid search for
+    the most correct answers plus a third of the right suggestions, with at most 2% wrong
+    answers overall and 2.5% in any new set, at least 94% of out-of-scope questions
+    declined, and each older set within one point of its earlier top-1 and with no more
+    wrong answers than before. real_tuning2.yaml (weighted towards neighbouring subjects)
+    is the binding set: below answer_p 0.80 its wrong answers pass 2.5%. real_tuning6.yaml
+    and real_tuning7.yaml were first the validation sets of the raw-word model (top-1 78.5%
+    -> 84.8% and 84.3% -> 87.6%, fewer wrong answers, with models fitted without them).
+    The values are then checked, unchanged, on the held-out sets
+    (``tests/core/test_matcher_quality.py``).
     """
 
     # Blend of the three signals; sums to 1. The phrasing overlap carries most of the
     # evidence; coverage protects against off-topic questions; fuzzy similarity helps
     # with word order and typos the correction missed.
-    phrase: float = 0.10
-    cover: float = 0.20
-    fuzzy: float = 0.20
+    phrase: float = 0.08
+    cover: float = 0.17
+    fuzzy: float = 0.15
     # The learned ranker (bot/core/learned.py), as ``learned_signal`` of its margin; 0
     # switches it off (no model is trained or loaded then).
-    learned: float = 0.50
+    learned: float = 0.60
+    # The learned margin is this share of a second model's, trained on the raw words (before
+    # synonyms, stemming and typo correction: what normalising loses, such as "dilaporin"
+    # beside "lapor", it keeps), and the rest the token model's. 0: the token model alone
+    # (the raw-word model is then not trained).
+    raw_share: float = 0.5
     # How much the query side counts in the phrasing overlap (the rest is the phrasing
     # side): a short question fully inside a long phrasing is still a good match.
     query_side: float = 0.6
@@ -99,26 +108,26 @@ class Weights:
     # ties with the best entry declines (declining is the safe side of a close call).
     offtopic_lead: float = 0.0
     # A message of several sentences is scored as this share of its question part (the
-    # last asking sentence, see ``Matcher.focus_tokens``) and the rest of the whole text:
+    # last asking sentence, see ``Matcher.focus_text``) and the rest of the whole text:
     # the story is context, the question says what is asked.
     question_part: float = 0.3
     # The decision models (logistic, over DECISION_FEATURES; fitted by scripts/tune.py):
     # the answer model estimates that the top entry is right, the scope model that the
     # question is in scope with the right entry among the best three. Empty: ``decide``.
     answer_model: tuple[float, ...] = (
-        0.7478, 2.7415, -2.9294, 3.6772, 1.8602, -2.4454, 1.7123, 0.07,
-        -0.6073, 1.282, 1.1493, -0.3326, 1.2335, -0.3523, -5.4333,
+        0.6488, 2.2151, -3.4873, 4.1361, 1.4993, -1.3083, 1.9874, 0.4605,
+        -0.954, 1.1619, 0.9837, 0.0714, 1.3628, -0.0682, -6.2614,
     )  # fmt: skip
     scope_model: tuple[float, ...] = (
-        1.441, 0.9896, -3.159, 4.6, 2.7624, -3.1061, 0.6274, -0.5709,
-        -0.9134, 1.4535, 1.4024, -0.6896, 1.7571, -0.3685, -5.8038,
+        1.6391, -0.0578, -3.5838, 5.2229, 2.8179, -2.0461, 0.6172, -0.6668,
+        -1.5077, 1.7512, 1.3486, -0.4095, 1.9178, -0.1436, -6.5061,
     )  # fmt: skip
     answer_p: float = 0.80
     # The answer model's bar for one sentence of a longer message (the sentence rule:
     # a sentence answered alone, and agreeing with the whole, answers it). At 1.0 the rule
     # is off: on the real-style set it added more wrong answers than right ones.
     sentence_p: float = 1.0
-    suggest_p: float = 0.20
+    suggest_p: float = 0.30
     # An out-of-scope topic is named in the reply (and stops the sentence rule) only from
     # this score on, and when it is within ``offtopic_lead`` of the top entry.
     topic_floor: float = 0.30
@@ -321,11 +330,9 @@ class Matcher:
             it.entry.id: i for i, it in enumerate(self._entries) if it.entry is not None
         }
         self.learned: LearnedModel | None = None
+        self.learned_raw: LearnedModel | None = None
         if weights.learned > 0:
-            # Found by the texts' hash; trained (and its words stemmed as knowledge-base
-            # words, kept on disk by bot/stemcache.py) only when no stored model fits.
-            with knowledge_words():
-                self.learned = model_for_texts(training_texts(kb), norm.tokens, norm.fingerprint)
+            self.learned, self.learned_raw = learned_models(kb, norm, weights.raw_share > 0)
 
     # -- public API -----------------------------------------------------------------
 
@@ -348,6 +355,10 @@ class Matcher:
             out.append(stem if stem in self._idf else self._rescue(word, stem))
         return tuple(unique(out))
 
+    def raw(self, text: str) -> tuple[str, ...]:
+        """The raw-word model's input for a text: its cleaned words, each once."""
+        return tuple(unique(self.normalizer.raw_words(text))) if self.learned_raw else ()
+
     def match(self, question: str) -> MatchResult:
         """Match one question: answered, ambiguous (with suggestions) or no_match.
 
@@ -362,8 +373,8 @@ class Matcher:
         if about is not None:
             return MatchResult("no_match", question, tokens, (), about)
         sentences = split_sentences(question)
-        focus = self.focus_tokens(sentences)
-        whole, ranked = self._match_tokens(question, tokens, focus)
+        focus, raw = self.question_part(question, sentences)
+        whole, ranked = self._match_tokens(question, tokens, focus, raw=raw)
         if whole.status == "answered" or whole.offtopic is not None:
             return whole
         if len(sentences) < 2:
@@ -371,7 +382,9 @@ class Matcher:
         agree = {c.entry.id for c in ranked[:2]}
         best: MatchResult | None = None
         for sentence in sentences:
-            part, _ = self._match_tokens(question, self.tokens(sentence), sentence=True)
+            part, _ = self._match_tokens(
+                question, self.tokens(sentence), sentence=True, raw=(self.raw(sentence), ())
+            )
             if (
                 part.entry is not None
                 and part.entry.id in agree
@@ -380,8 +393,8 @@ class Matcher:
                 best = part
         return replace(best, tokens=tokens) if best else whole
 
-    def focus_tokens(self, sentences: Sequence[str]) -> tuple[str, ...] | None:
-        """The tokens of the question part of a message of several sentences, or None.
+    def focus_text(self, sentences: Sequence[str]) -> str | None:
+        """The question part of a message of several sentences, or None.
 
         The question part is the last sentence that asks ("?"), else the last sentence;
         with the sentence before it when it is only a few words ("Boleh gak?").
@@ -390,31 +403,45 @@ class Matcher:
             return None
         asking = [i for i, x in enumerate(sentences) if "?" in x]
         last = asking[-1] if asking else len(sentences) - 1
-        tokens = self.tokens(sentences[last])
-        if len(tokens) < _SHORT_QUESTION and last > 0:
-            tokens = self.tokens(f"{sentences[last - 1]} {sentences[last]}")
-        return tokens or None
+        if len(self.tokens(sentences[last])) < _SHORT_QUESTION and last > 0:
+            return f"{sentences[last - 1]} {sentences[last]}"
+        return sentences[last]
+
+    def question_part(
+        self, question: str, sentences: Sequence[str]
+    ) -> tuple[tuple[str, ...] | None, RawWords]:
+        """The tokens of the question part of a message (None: none, or no tokens) and
+        the raw words of the whole message and of that part."""
+        text = self.focus_text(sentences)
+        focus = (self.tokens(text) or None) if text else None
+        return focus, (self.raw(question), self.raw(text) if text and focus else ())
 
     def score_text(self, question: str) -> tuple[tuple[str, ...], list[Candidate]]:
         """The question's tokens and every entry's candidate, best first, scored as
         ``match`` scores them (the question part of a story weighed in); no decision."""
         tokens = self.tokens(question)
-        return tokens, self._candidates(
-            self._scored(tokens, self.focus_tokens(split_sentences(question)))
-        )
+        focus, raw = self.question_part(question, split_sentences(question))
+        return tokens, self._candidates(self._scored(tokens, focus, raw))
+
+    def rank_text(self, text: str) -> list[Candidate]:
+        """``rank`` of a text's tokens, with the raw-word model's view of the text."""
+        return self._candidates(self._score(self.tokens(text), self.raw(text)))
 
     def score_of(self, entry_id: str, question: str) -> float:
         """The combined score of one entry for a question (0 when it shares nothing)."""
         _, ranked = self.score_text(question)
         return next((c.score for c in ranked if c.entry.id == entry_id), 0.0)
 
-    def _scored(self, tokens: tuple[str, ...], focus: tuple[str, ...] | None) -> list[_Scored]:
-        """``_score(tokens)``, blended with the scores of the question part when given."""
-        whole = self._score(tokens)
+    def _scored(
+        self, tokens: tuple[str, ...], focus: tuple[str, ...] | None, raw: RawWords = ((), ())
+    ) -> list[_Scored]:
+        """``_score(tokens)``, blended with the scores of the question part when given;
+        ``raw``: the raw words of the whole and of the question part (see ``raw``)."""
+        whole = self._score(tokens, raw[0])
         alpha = self.weights.question_part
         if not focus or alpha <= 0 or focus == tokens:
             return whole
-        part = {id(s.item): s for s in self._score(focus)}
+        part = {id(s.item): s for s in self._score(focus, raw[1])}
         out = []
         for s in whole:
             q = part.pop(id(s.item), None)
@@ -430,10 +457,11 @@ class Matcher:
         focus: tuple[str, ...] | None = None,
         *,
         sentence: bool = False,
+        raw: RawWords = ((), ()),
     ) -> tuple[MatchResult, list[Candidate]]:
         """The outcome for these tokens (and question part), with the ranked entries it
         was decided on; ``sentence``: one sentence of a longer message (``sentence_p``)."""
-        scored = self._scored(tokens, focus)
+        scored = self._scored(tokens, focus, raw)
         ranked = self._candidates(scored)
         best_topic = max(
             (s for s in scored if s.item.topic is not None),
@@ -458,11 +486,14 @@ class Matcher:
         return MatchResult("ambiguous", question, tokens, tuple(close)), ranked
 
     def decision_inputs(
-        self, tokens: tuple[str, ...], focus: tuple[str, ...] | None = None
+        self,
+        tokens: tuple[str, ...],
+        focus: tuple[str, ...] | None = None,
+        raw: RawWords = ((), ()),
     ) -> DecisionInputs:
         """What the answer / suggest / decline decision is made on, for these tokens (and
         question part): scripts/tune.py fits the decision models on these."""
-        scored = self._scored(tokens, focus)
+        scored = self._scored(tokens, focus, raw)
         best_topic = max(
             (s for s in scored if s.item.topic is not None),
             key=lambda s: (s.score, s.item.topic.id if s.item.topic else ""),
@@ -539,15 +570,34 @@ class Matcher:
         return None
 
     def _denied(self, words: list[str]) -> set[str]:
-        """The tokens of words that only ever follow a denial ("bukan pns", "udah bukan
-        asn", "non asn"): an ASN word denied does not name an ASN. Empty, without
-        tokenising anything, when the question denies nothing."""
+        """The tokens of words that only ever come right after a denial ("bukan pns",
+        "udah bukan asn", "non asn", "pensiunan bidan pns"): an ASN word denied does not
+        name an ASN. Empty, without tokenising anything, when the question denies
+        nothing."""
         if _DENIAL.isdisjoint(words):
             return set()
-        denied: set[str] = set()
-        affirmed: set[str] = set()
-        for before, word in pairwise(["", *words]):
-            (denied if before in _DENIAL else affirmed).update(self.normalizer.tokens(word))
+        # The words right after a denial (two: "bukan pegawai negeri", "pensiunan bidan
+        # pns"), read together so that a phrase keeps its meaning.
+        inside = {
+            j
+            for i, word in enumerate(words)
+            if word in _DENIAL
+            for j in range(i + 1, min(i + 1 + _DENIED_WORDS, len(words)))
+            if words[j] not in _DENIAL
+        }
+        runs: list[list[str]] = []
+        for i in sorted(inside):
+            if runs and i - 1 in inside:
+                runs[-1].append(words[i])
+            else:
+                runs.append([words[i]])
+        denied = {t for run in runs for t in self.normalizer.tokens(" ".join(run))}
+        affirmed = {
+            t
+            for i, word in enumerate(words)
+            if i not in inside and word not in _DENIAL
+            for t in self.normalizer.tokens(word)
+        }
         return denied - affirmed
 
     def rank_with_topic(self, tokens: tuple[str, ...]) -> tuple[list[Candidate], OffTopic | None]:
@@ -575,7 +625,7 @@ class Matcher:
 
     def search(self, question: str, limit: int = 10) -> list[Candidate]:
         """The best entries for a keyword search (inline mode): no thresholds but a floor."""
-        ranked = self.rank(self.tokens(question))
+        ranked = self.rank_text(question)
         # Only entries that share a word with the query: a keyword search, not a guess.
         return [c for c in ranked if c.cover > 0 and c.score >= self.weights.min_score / 2][:limit]
 
@@ -686,9 +736,10 @@ class Matcher:
         out.sort(key=lambda c: (-c.score, c.entry.id))
         return out
 
-    def _score(self, tokens: tuple[str, ...]) -> list[_Scored]:
+    def _score(self, tokens: tuple[str, ...], raw: Sequence[str] = ()) -> list[_Scored]:
         """Every entry and out-of-scope topic that shares a word with the question (or that
-        the learned ranker gives a positive signal)."""
+        the learned ranker gives a positive signal); ``raw``: its raw words, for the
+        raw-word model (without them the token model speaks alone)."""
         if not tokens:
             return []
         w = self.weights
@@ -713,7 +764,7 @@ class Matcher:
         overlap = matched / (
             w.query_side * query_weight + (1 - w.query_side) * self._phrasing_weight_array
         )
-        learned = self._learned_signals(tokens)
+        learned = self._learned_signals(tokens, raw)
         out: list[_Scored] = []
         for i, item in enumerate(self._entries):
             known = query_set & item.vocabulary
@@ -733,12 +784,18 @@ class Matcher:
             out.append(_Scored(item, score, best_phrase, cover, best_fuzzy, best_text, signal))
         return out
 
-    def _learned_signals(self, tokens: Sequence[str]) -> dict[int, float]:
-        """The learned ranker's signal per document index (entries and topics)."""
+    def _learned_signals(self, tokens: Sequence[str], raw: Sequence[str]) -> dict[int, float]:
+        """The learned ranker's signal per document index (entries and topics): the token
+        model's margin, blended with the raw-word model's when there are raw words."""
         if self.learned is None or not tokens:
             return {}
         out: dict[int, float] = {}
-        for label, margin in self.learned.scores(tokens).items():
+        margins = self.learned.scores(tokens)
+        if raw and self.learned_raw is not None:
+            share = self.weights.raw_share
+            other = self.learned_raw.scores(raw)
+            margins = {k: (1 - share) * v + share * other.get(k, v) for k, v in margins.items()}
+        for label, margin in margins.items():
             index = self._topic_index.get(label)
             if index is None:
                 index = self._entry_index.get(label)
@@ -748,6 +805,22 @@ class Matcher:
 
 
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+
+
+def learned_models(
+    kb: KnowledgeBase, normalizer: Normalizer, raw: bool = True
+) -> tuple[LearnedModel | None, LearnedModel | None]:
+    """The learned ranker's two models for this knowledge base: on the tokens, and (when
+    ``raw``) on the raw words. Each is found by its texts' hash, and trained (the token
+    model's words stemmed as knowledge-base words, kept on disk by bot/stemcache.py) only
+    when no stored model fits."""
+    texts = training_texts(kb)
+    with knowledge_words():
+        tokens = model_for_texts(texts, normalizer.tokens, normalizer.fingerprint)
+    if not raw or tokens is None:
+        return tokens, None
+    words = model_for_texts(texts, normalizer.raw_words, f"raw-words/{NORMALIZE_VERSION}")
+    return tokens, words
 
 
 def split_sentences(text: str) -> list[str]:
@@ -901,7 +974,14 @@ _LEADING: Final = frozenset(
 )
 
 # Words that deny the word after them: "saya kepala desa (bukan PNS)".
-_DENIAL: Final = frozenset({"bukan", "bkn", "non", "tidak", "tdk", "nggak", "gak", "ga", "kagak"})
+_DENIAL: Final = frozenset(
+    {"bukan", "bkn", "non", "tidak", "tdk", "nggak", "gak", "ga", "kagak"}
+    # no longer: "pensiunan pns", "mantan asn" do not name an ASN either
+    | {"pensiunan", "purnabakti", "purnatugas", "mantan", "eks", "retired"}
+)
+
+# How many words after a denial word it denies.
+_DENIED_WORDS: Final = 2
 
 # A question sentence with fewer tokens than this is read with the sentence before it.
 _SHORT_QUESTION: Final = 3

@@ -73,6 +73,21 @@ def test_new_situation_in_context(engine: Engine, first: str, second: str, entry
     assert second_turn(engine, first, second)[:2] == ("answered", entry_id)
 
 
+def test_the_answered_entry_is_kept_only_when_the_matcher_ranks_it_first(
+    engine: Engine,
+) -> None:
+    # The safety net lists a forbidden act first among suggestions; that order must not
+    # read as "the joined question still ranks the answered entry first".
+    first = engine.converse("dosen PNS boleh jadi konsultan politik paslon gubernur?")
+    assert first.result.entry is not None and first.result.entry.id == "tim-ahli-calon"
+    second = engine.converse(
+        "kalau saya sendiri yang mau daftar ke partai jadi bakal calon wakil gubernur?",
+        first.turn,
+    )
+    assert second.result.status != "answered" or second.result.entry != first.result.entry
+    assert "mendekati-partai" in [c.entry.id for c in second.result.candidates]
+
+
 def test_unsure_elliptical_followup_is_no_dead_end(engine: Engine) -> None:
     turn = Turn("asn boleh ikut kampanye?", "ikut-kampanye")
     answer = engine.converse("kalau xyzzy qwerty?", turn)
@@ -222,11 +237,17 @@ def test_a_followup_after_suggestions_offers_them_again(engine: Engine, second: 
     """After "Maksud Anda" with several entries, "hukumannya?" cannot pick the first one as
     if it had been answered: unless the joined question reads clearly, the same entries
     are offered again."""
-    first = engine.converse("asn kasih bantuan ke calon")
+    first = engine.converse("asn ikut acara calon")
     assert first.result.status == "ambiguous" and len(first.result.candidates) > 1
     offered = [c.entry.id for c in first.result.candidates]
     assert first.turn is not None and first.turn.offered == tuple(offered)
     again = engine.converse(second, first.turn)
+    joined = engine.matcher.match(f"{first.turn.text} {second}")
+    if joined.status == "answered" and joined.entry is not None:
+        # The joined question reads clearly ("asn ikut acara calon hukumannya apa?": the
+        # disciplinary sanctions): that, not the first suggestion as a guess.
+        assert again.result.status == "answered" and again.result.entry == joined.entry
+        return
     assert again.result.status == "ambiguous"
     assert [c.entry.id for c in again.result.candidates] == offered
     assert again.turn is not None and again.turn.offered == tuple(offered)
@@ -324,3 +345,24 @@ def test_a_sanction_question_naming_another_act_gets_that_acts_sanction(
     assert (status, answered) == ("answered", entry_id)
     answer = engine.converse(second, engine.converse(first).turn)
     assert answer.reply.text.index("Sanksi") < answer.reply.text.index("Dasar hukum")
+
+
+def test_a_third_turn_can_return_to_the_first_subject(engine: Engine) -> None:
+    first = engine.converse("pns boleh like postingan paslon di tiktok ga?")
+    assert first.result.entry is not None
+    liked = first.result.entry.id
+    second = engine.converse("kalau pasang twibbon di foto profil?", first.turn)
+    assert second.result.entry is not None and second.result.entry.id != liked
+    assert second.turn is not None and second.turn.earlier is not None
+    assert second.turn.earlier.entry_id == liked
+    third = engine.converse("balik ke yg tadi, hukumannya apa?", second.turn)
+    assert third.result.entry is not None and third.result.entry.id == liked
+    assert third.followup == "sanction"
+    # ...and the twibbon is now the subject to go back to.
+    assert third.turn is not None and third.turn.earlier is not None
+    assert third.turn.earlier.entry_id == second.result.entry.id
+
+
+def test_without_an_earlier_subject_a_return_is_an_ordinary_question(engine: Engine) -> None:
+    answer = engine.converse("balik ke yg tadi, pns boleh ikut kampanye?")
+    assert answer.result.entry is not None and answer.result.entry.id == "ikut-kampanye"

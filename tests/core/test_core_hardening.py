@@ -69,6 +69,16 @@ def test_f6_compound_questions_never_open_with_a_permissive_verdict(
         # a party witness is campaign-team work (tim-kampanye's keyword "saksi partai")
         ("boleh asn jadi pengawas tps dan jadi saksi partai?", {"tim-kampanye", "anggota-partai"}),
         ("pns boleh jadi pengawas tps dari partai?", {"anggota-partai"}),
+        # acts that `larangan` in sinonim.yaml names for its entries
+        (
+            "suami caleg, sy pns udah cltn. boleh ikut kampanye dia dan minta guru2 di sekolah"
+            " sy buat milih dia?",
+            {"mobilisasi-asn"},
+        ),
+        (
+            "boleh kan asn pakai hak pilih, terus posting sudah coblos nomor 3 di ig?",
+            {"medsos-like-share-komentar"},
+        ),
     ],
 )
 def test_f6_review_examples_offer_the_prohibition_first(

@@ -52,6 +52,11 @@ def reader(engine: Engine) -> FollowUpReader:
         ("di hari libur?", "short"),
         ("resep rendang", "short"),
         ("kalau pasang stiker caleg di mobil pribadi?", "elliptical"),
+        # an acknowledgement before the opener
+        ("oke, terus klo saya udah ganti fotonya, masih bisa dilaporin?", "elliptical"),
+        ("oh gitu, kalau cuma di grup alumni?", "elliptical"),
+        # a status named in passing does not make a few words a new question
+        ("yg ngajak itu kepala dinas langsung, gimana?", "short"),
     ],
 )
 def test_followups(reader: FollowUpReader, message: str, kind: str) -> None:
@@ -73,3 +78,26 @@ def test_followups(reader: FollowUpReader, message: str, kind: str) -> None:
 )
 def test_standalone_questions(reader: FollowUpReader, message: str) -> None:
     assert reader.kind(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "returns", "rest"),
+    [
+        (
+            "balik ke yg tadi, hadirnya aja itu sanksinya apa?",
+            True,
+            "hadirnya aja itu sanksinya apa?",
+        ),
+        (
+            "ok, balik lagi soal timses tadi, kalau cuma bantu?",
+            True,
+            "ok, timses tadi, kalau cuma bantu?",
+        ),
+        ("kembali ke pertanyaan awal, boleh gak?", True, "boleh gak?"),
+        ("back to the first one: what about stickers?", True, ": what about stickers?"),
+        ("kalau dipecat, iuran taspen balik gak?", False, "kalau dipecat, iuran taspen balik gak?"),
+    ],
+)
+def test_a_return_to_the_earlier_subject(message: str, returns: bool, rest: str) -> None:
+    assert FollowUpReader.returns(message) is returns
+    assert FollowUpReader.without_pointer(message) == rest

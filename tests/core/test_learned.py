@@ -162,6 +162,34 @@ def test_switched_off_the_matcher_has_no_model(small_kb: KnowledgeBase) -> None:
     assert all(c.learned == 0.0 for c in matcher.rank(matcher.tokens("asn ikut kampanye")))
 
 
+def test_the_raw_word_model_speaks_beside_the_token_model(small_kb: KnowledgeBase) -> None:
+    matcher = Matcher(small_kb)
+    assert matcher.learned is not None and matcher.learned_raw is not None
+    assert matcher.learned_raw.classes == matcher.learned.classes
+
+    # Raw words keep what normalising merges (affixes, synonyms): words the token model
+    # never sees whole.
+    def words(model: learned.LearnedModel) -> set[str]:
+        return {k for k in model.vocabulary if k.startswith("w:")}
+
+    assert words(matcher.learned_raw) - words(matcher.learned)
+    question = "bolehkah asn berkampanye untuk caleg?"
+    tokens = matcher.tokens(question)
+    alone = {c.entry.id: c.learned for c in matcher.rank(tokens)}
+    blended = {c.entry.id: c.learned for c in matcher.rank_text(question)}
+    assert alone.keys() & blended.keys()
+    assert alone != blended  # the raw model's margins are blended in
+    assert matcher.rank_text(question) == matcher.rank_text(question)  # deterministic
+
+
+def test_without_a_raw_share_no_raw_word_model_is_trained(small_kb: KnowledgeBase) -> None:
+    matcher = Matcher(small_kb, weights=replace(DEFAULT_WEIGHTS, raw_share=0.0))
+    assert matcher.learned is not None and matcher.learned_raw is None
+    assert matcher.raw("asn ikut kampanye") == ()
+    question = "asn ikut kampanye"
+    assert matcher.rank_text(question) == matcher.rank(matcher.tokens(question))
+
+
 def test_one_entry_and_no_topic_needs_no_model(small_kb: KnowledgeBase) -> None:
     one = replace(small_kb, entries=small_kb.entries[:1], offtopics=())
     matcher = Matcher(one)

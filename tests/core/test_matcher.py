@@ -444,7 +444,7 @@ STORIES = [
 def test_the_question_part_of_a_story_decides(engine: Engine, story: str, entry_id: str) -> None:
     matcher = engine.matcher
     tokens = matcher.tokens(story)
-    focus = matcher.focus_tokens(split_sentences(story))
+    focus, _ = matcher.question_part(story, split_sentences(story))
     assert focus is not None and set(focus) < set(tokens)
     result = matcher.match(story)
     assert result.status != "no_match"  # answered, or offered first among the suggestions
@@ -545,6 +545,11 @@ def test_dpt_is_read_from_its_neighbours(
         ("saya mahasiswa, bukan asn, boleh ikut kampanye?", True),
         ("saya mahasiswa, bukan pns tapi istri saya pns, boleh ikut kampanye?", False),
         ("pns ikut kampanye boleh?", False),
+        # two words after a denial, read as one phrase ("bukan pegawai negeri")
+        ("gue bukan pns, kerja di kafe. bos nyuruh pasang poster caleg, ada aturannya?", True),
+        ("ibu saya pensiunan bidan pns, boleh pasang foto profil paslon?", True),
+        ("saya pengacara, ditawari jadi tim hukum paslon, ada larangan?", True),
+        ("bukan pns tapi pppk, boleh ikut kampanye?", False),
         # opened with a Javanese, Sundanese or Betawi "I" or "if"
         ("kulo mahasiswa, angsal dados relawan capres?", True),
         ("abdi mahasiswa, kenging janten relawan capres teu?", True),
@@ -558,6 +563,32 @@ def test_questions_about_people_who_are_not_asn(
     result = engine.matcher.match(question)
     topic = result.offtopic.id if result.offtopic else None
     assert (topic == "warga-bukan-asn") == declined, (result.status, topic)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # retired: no longer ASN ("pensiunan pns" denies the ASN word)
+        ("pensiunan asn boleh pasang baliho caleg di rumah?", "pensiunan-asn"),
+        ("sy sdh pensiun dr guru SD th lalu, skrg boleh jd timses caleg kah?", "pensiunan-asn"),
+        ("Retired civil servant here. Can I join a political party now?", "pensiunan-asn"),
+        ("bapak saya pensiunan pns, mau nyaleg, masih terikat?", "warga-bukan-asn"),
+        # village heads and officials who are not PNS: bound by election law, not as ASN
+        ("saya kepala desa, bukan PNS. boleh jadi ketua tim pemenangan caleg?", "perangkat-desa"),
+        ("sy perangkat desa, boleh pasang baliho caleg di pagar rumah?", "perangkat-desa"),
+        ("anggota bpd boleh jadi timses ga?", "perangkat-desa"),
+        # an ASN asks, or the village head is only the one who acts
+        ("kades nyuruh saya yg pns ikut kampanye, gmn?", None),
+        ("saya pns mau nyalon kades, harus mundur?", None),
+        ("saya guru pns, pensiun tahun depan, boleh ikut kampanye sekarang?", None),
+        ("mantan timses sekarang jadi pns, boleh?", None),
+    ],
+)
+def test_retired_asn_and_village_officials_are_declined_by_who_they_are(
+    engine: Engine, question: str, topic: str | None
+) -> None:
+    result = engine.matcher.match(question)
+    assert (result.offtopic.id if result.offtopic else None) == topic, result.status
 
 
 @pytest.mark.parametrize(
