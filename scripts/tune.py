@@ -19,9 +19,11 @@ new file, at least MIN_REJECTION of out-of-scope questions declined, MIN_FIRST_T
 on the first file, and the FLOORS of the older sets. Each file's figures are also printed
 with the models fitted without that file: an honest estimate for unseen questions.
 
-Decisions are made exactly as ``Matcher.match`` makes them (``decide_with``, the question
-part and the sentence rule, after small talk and the subject rule); only the one-word rule
-(``Matcher._names``) is not modelled.
+Decisions are made exactly as ``Engine.ask`` makes them (``decide_with``, the question
+part and the sentence rule, after small talk and the subject rule, then the safety net,
+which turns a permissive best entry into suggestions when the question names a forbidden
+act); only the one-word rule (``Matcher._names``) and the safety net's suggestions for a
+compound question that got nothing are not modelled.
 """
 
 from __future__ import annotations
@@ -35,12 +37,15 @@ from bot.core.engine import bounded
 from bot.core.evaluate import Case
 from bot.core.matcher import (
     DEFAULT_WEIGHTS,
+    Candidate,
     DecisionInputs,
     Matcher,
+    MatchResult,
     Weights,
     decide_with,
     split_sentences,
 )
+from bot.core.safety import SafetyNet
 from bot.core.smalltalk import SmallTalk
 from bot.knowledge import require_knowledge
 from bot.knowledge.evalset import load_cases
@@ -91,7 +96,10 @@ QUESTION_PART = (0.3,)
 # alone).
 RAW_SHARES = (0.0, 0.5)
 
-Inputs = tuple[DecisionInputs, list[DecisionInputs]]  # whole message, its sentences
+# The whole message, its sentences, and what the safety net (bot/core/safety.py) offers
+# instead when the best entry is permissive but the question names a forbidden act it does
+# not cover (None: it lets the result through).
+Inputs = tuple[DecisionInputs, list[DecisionInputs], tuple[str, ...] | None]
 
 
 # What a message that never reaches the decision gets (small talk, a declining subject).
@@ -103,12 +111,13 @@ def collect_inputs(matcher: Matcher, cases: list[Case]) -> list[Inputs]:
     after what ``Engine.ask`` and ``Matcher.match`` do first: bounding the length, small
     talk, and the subject rule (those two are declined before any decision)."""
     smalltalk = SmallTalk(matcher.kb.lexicon, matcher.normalizer)
+    safety = SafetyNet(matcher.kb, matcher.tokens)
     out: list[Inputs] = []
     for case in cases:
         question = bounded(case.question)
         tokens = matcher.tokens(question)
         if smalltalk.kind(question) or matcher._subject_topic(question, tokens):
-            out.append((DECLINED, []))
+            out.append((DECLINED, [], None))
             continue
         sentences = split_sentences(question)
         focus, raw = matcher.question_part(question, sentences)
@@ -121,15 +130,36 @@ def collect_inputs(matcher: Matcher, cases: list[Case]) -> list[Inputs]:
             if len(sentences) > 1
             else []
         )
-        out.append((whole, parts))
+        out.append((whole, parts, _vetoed(safety, matcher, question, tokens, whole)))
     return out
 
 
+def _vetoed(
+    safety: SafetyNet,
+    matcher: Matcher,
+    question: str,
+    tokens: tuple[str, ...],
+    whole: DecisionInputs,
+) -> tuple[str, ...] | None:
+    """The entries the safety net offers when the best entry is answered or suggested
+    first (``Engine.ask`` applies it after matching), or None when it lets that through."""
+    entry = matcher.kb.get(whole.ranked[0][0]) if whole.ranked else None
+    if entry is None:
+        return None
+    top = Candidate(entry, whole.top, 0.0, 0.0, 0.0, entry.canonical_question)
+    result = MatchResult("answered", question, tokens, (top,))
+    vetoed = safety.apply(result)
+    return None if vetoed is result else tuple(c.entry.id for c in vetoed.candidates)
+
+
 def decide_case(inputs: Inputs, w: Weights) -> tuple[str, tuple[str, ...]]:
-    """(status, answered id or suggested ids) as ``Matcher.match`` decides."""
-    whole, parts = inputs
+    """(status, answered id or suggested ids) as ``Matcher.match`` decides, then the
+    safety net."""
+    whole, parts, vetoed = inputs
     status = decide_with(whole, w)
     top_id = whole.ranked[0][0] if whole.ranked else ""
+    if status in ("answered", "ambiguous") and vetoed is not None:
+        return "ambiguous", vetoed
     if status == "answered":
         return status, (top_id,)
     named = (
@@ -185,13 +215,13 @@ def fit(cases: list[Case], inputs: list[Inputs]) -> tuple[tuple[float, ...], tup
     kept = [(c, i) for c, i in zip(cases, inputs, strict=True) if i[0] is not DECLINED]
     cases = [c for c, _ in kept]
     inputs = [i for _, i in kept]
-    x = [whole.features for whole, _ in inputs]
+    x = [whole.features for whole, *_ in inputs]
     right = [
         bool(c.expect) and bool(w.ranked) and w.ranked[0][0] in c.expect
-        for c, (w, _) in zip(cases, inputs, strict=True)
+        for c, (w, *_) in zip(cases, inputs, strict=True)
     ]
     near = [
-        bool(c.expect & {i for i, _ in w.ranked}) for c, (w, _) in zip(cases, inputs, strict=True)
+        bool(c.expect & {i for i, _ in w.ranked}) for c, (w, *_) in zip(cases, inputs, strict=True)
     ]
     # An out-of-scope question answered misleads most: it weighs OOS_WEIGHT times as much.
     weights = [1.0 if c.expect else OOS_WEIGHT for c in cases]

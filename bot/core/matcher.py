@@ -61,8 +61,10 @@ class Weights:
     the most correct answers plus a third of the right suggestions, with at most 2% wrong
     answers overall and 2.5% in any new set, at least 94% of out-of-scope questions
     declined, and each older set within one point of its earlier top-1 and with no more
-    wrong answers than before. real_tuning2.yaml (weighted towards neighbouring subjects)
-    is the binding set: below answer_p 0.80 its wrong answers pass 2.5%. real_tuning6.yaml
+    wrong answers than before; decisions as ``Engine.ask`` makes them, the safety net
+    included (a permissive answer to a question naming a forbidden act becomes
+    suggestions). real_tuning2.yaml (weighted towards neighbouring subjects) is the binding
+    set: below answer_p 0.75 its wrong answers pass 2.5%. real_tuning6.yaml
     and real_tuning7.yaml were first the validation sets of the raw-word model (top-1 78.5%
     -> 84.8% and 84.3% -> 87.6%, fewer wrong answers, with models fitted without them).
     The values are then checked, unchanged, on the held-out sets
@@ -122,7 +124,7 @@ class Weights:
         1.6391, -0.0578, -3.5838, 5.2229, 2.8179, -2.0461, 0.6172, -0.6668,
         -1.5077, 1.7512, 1.3486, -0.4095, 1.9178, -0.1436, -6.5061,
     )  # fmt: skip
-    answer_p: float = 0.80
+    answer_p: float = 0.75
     # The answer model's bar for one sentence of a longer message (the sentence rule:
     # a sentence answered alone, and agreeing with the whole, answers it). At 1.0 the rule
     # is off: on the real-style set it added more wrong answers than right ones.
