@@ -972,6 +972,26 @@ _LEADING: Final = frozenset(
         "aing",
         "denai",
         "ini",
+        # greetings and openings before the subject: "Selamat malam pak. Saya ibu rumah
+        # tangga, ..."
+        "selamat",
+        "pagi",
+        "siang",
+        "sore",
+        "malam",
+        "assalamualaikum",
+        "ass",
+        "salam",
+        "izin",
+        "ijin",
+        "mohon",
+        "konsultasi",
+        "bertanya",
+        "numpang",
+        "admin",
+        "dear",
+        "hi",
+        "hello",
     ]
 )
 

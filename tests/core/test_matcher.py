@@ -550,6 +550,10 @@ def test_dpt_is_read_from_its_neighbours(
         ("ibu saya pensiunan bidan pns, boleh pasang foto profil paslon?", True),
         ("saya pengacara, ditawari jadi tim hukum paslon, ada larangan?", True),
         ("bukan pns tapi pppk, boleh ikut kampanye?", False),
+        # after a greeting
+        ("Selamat malam pak. Saya ibu rumah tangga, boleh jadi relawan caleg?", True),
+        ("sy kerja di toko, bos suruh pasang stiker caleg di etalase. wajib nurut?", True),
+        ("selamat pagi min, saya pns, boleh jadi relawan caleg?", False),
         # opened with a Javanese, Sundanese or Betawi "I" or "if"
         ("kulo mahasiswa, angsal dados relawan capres?", True),
         ("abdi mahasiswa, kenging janten relawan capres teu?", True),
