@@ -235,7 +235,9 @@ class Engine:
             # "atasan saya bisa kena apa?", "sanksinya buat bupati apa?", "langsung dipecat?":
             # about the sanction of what was just answered, even where alone it would read
             # as another subject (non-political discipline)
-            answered = replace(together, status="answered", candidates=together.candidates[:1])
+            answered = replace(
+                together, status="answered", candidates=ranked_together.candidates[:1]
+            )
             return self._again(answered, context, previous, kind, focus, status)
         if context is not None and own.entry == context:
             return self._remember(alone, question, status, previous)
@@ -273,11 +275,13 @@ class Engine:
             and context is not None
             and not previous.offered
             and ranked_together.candidates[0].entry == context
+            and together.candidates[0].entry == context
             and kind in ("elliptical", "short")
         ):
             # Unsure in general, but the conversation was answered with ``context`` and the
-            # follow-up joined to it still ranks it first (in the matcher's order, not the
-            # safety net's, which puts a forbidden act first): it is about the same subject.
+            # follow-up joined to it still ranks it first: it is about the same subject. The
+            # matcher must rank it first, not only the safety net (which puts a forbidden act
+            # first), and the safety net must not have put another act before it.
             sure = replace(together, status="answered", candidates=together.candidates[:1])
             answer = Answer(
                 sure, render_result(sure, self.kb, status=status), followup=kind, status=status

@@ -6,6 +6,7 @@ import pytest
 
 from bot.core.conversation import Turn
 from bot.core.engine import Engine
+from bot.core.safety import is_permissive_first
 
 
 def second_turn(engine: Engine, first: str, second: str) -> tuple[str, str | None, str | None]:
@@ -366,3 +367,20 @@ def test_a_third_turn_can_return_to_the_first_subject(engine: Engine) -> None:
 def test_without_an_earlier_subject_a_return_is_an_ordinary_question(engine: Engine) -> None:
     answer = engine.converse("balik ke yg tadi, pns boleh ikut kampanye?")
     assert answer.result.entry is not None and answer.result.entry.id == "ikut-kampanye"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("boleh pns nyoblos?", "kalau sekalian bagi amplop ke tetangga?"),
+        ("asn boleh jadi kpps?", "terus sekalian pakai kaos paslon?"),
+        ("pns boleh nyoblos?", "sekalian ajak tetangga pilih paslon 2 boleh?"),
+    ],
+)
+def test_a_followup_that_adds_a_forbidden_act_never_opens_with_a_permissive_verdict(
+    engine: Engine, first: str, second: str
+) -> None:
+    turn = engine.converse(first).turn
+    answer = engine.converse(second, turn)
+    assert not is_permissive_first(answer.result)
+    assert not answer.reply.text.startswith(("✅", "⚠️"))
