@@ -23,22 +23,23 @@ from bot.core.learned import Arrays, LearnedModel
 _LOG = logging.getLogger(__name__)
 
 
-def _train_arrays(samples: list[tuple[tuple[str, ...], str]]) -> Arrays:
+def _train_arrays(samples: list[tuple[tuple[str, ...], str]], min_df: int) -> Arrays:
     """In the child: the trained model as arrays (picklable, no sklearn objects)."""
-    return learned.train(samples).to_arrays()
+    return learned.train(samples, min_df).to_arrays()
 
 
-def train_in_child(samples: Sequence[tuple[Sequence[str], str]]) -> LearnedModel:
-    """``learned.train(samples)``, computed in a child process when one can be started."""
+def train_in_child(samples: Sequence[tuple[Sequence[str], str]], min_df: int = 1) -> LearnedModel:
+    """``learned.train(samples, min_df)``, computed in a child process when one can be
+    started."""
     plain = [(tuple(tokens), label) for tokens, label in samples]
     try:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            arrays = pool.submit(_train_arrays, plain).result()
+            arrays = pool.submit(_train_arrays, plain, min_df).result()
         return LearnedModel.from_arrays(arrays)
     except (OSError, BrokenProcessPool, ValueError, KeyError) as exc:
         _LOG.warning("training in a child process failed (%s); training here", exc)
-        return learned.train(plain)
+        return learned.train(plain, min_df)
 
 
 def enable() -> None:

@@ -167,7 +167,7 @@ def decide_case(inputs: Inputs, w: Weights) -> tuple[str, tuple[str, ...]]:
         and whole.offtopic >= w.topic_floor
         and whole.offtopic >= whole.top + w.offtopic_lead
     )
-    if not named and parts:
+    if not named and parts and w.sentence_p < 1.0:
         agree = {i for i, _ in whole.ranked[:2]}
         best: DecisionInputs | None = None
         for part in parts:

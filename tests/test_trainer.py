@@ -21,10 +21,11 @@ def no_trainer() -> Iterator[None]:
     learned.set_trainer(None)
 
 
-def test_the_child_trains_the_same_model(small_kb: KnowledgeBase) -> None:
+@pytest.mark.parametrize("min_df", [1, 2])
+def test_the_child_trains_the_same_model(small_kb: KnowledgeBase, min_df: int) -> None:
     samples = training_samples(small_kb, Normalizer(small_kb.lexicon).tokens)
-    here = learned.train(samples)
-    there = trainer.train_in_child(samples)
+    here = learned.train(samples, min_df)
+    there = trainer.train_in_child(samples, min_df)
     assert there.classes == here.classes and there.vocabulary == here.vocabulary
     for words in (("kampanye",), ("like", "instagram"), ("gaji",)):
         assert there.scores(words) == pytest.approx(here.scores(words), abs=1e-6)
@@ -48,9 +49,11 @@ def test_enable_routes_training_through_the_child(
 ) -> None:
     calls: list[int] = []
 
-    def counting(samples: Sequence[tuple[Sequence[str], str]]) -> learned.LearnedModel:
+    def counting(
+        samples: Sequence[tuple[Sequence[str], str]], min_df: int = 1
+    ) -> learned.LearnedModel:
         calls.append(len(samples))
-        return learned.train(samples)
+        return learned.train(samples, min_df)
 
     monkeypatch.setattr(trainer, "train_in_child", counting)
     monkeypatch.setattr(learned, "_MODELS", {})

@@ -106,12 +106,15 @@ class LearnedModel:
         return cls(classes, {n: i for i, n in enumerate(names)}, idf, coef, intercept)
 
 
-def train(samples: Sequence[tuple[Sequence[str], str]]) -> LearnedModel:
-    """Fit the model on (tokens, class) samples; deterministic for the same samples."""
+def train(samples: Sequence[tuple[Sequence[str], str]], min_df: int = 1) -> LearnedModel:
+    """Fit the model on (tokens, class) samples; deterministic for the same samples.
+    ``min_df``: features seen in fewer samples are left out."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, lowercase=False)
+    vectorizer = TfidfVectorizer(
+        analyzer=features, sublinear_tf=True, lowercase=False, min_df=min_df
+    )
     matrix = vectorizer.fit_transform([list(tokens) for tokens, _ in samples])
     labels = [label for _, label in samples]
     svm = LinearSVC(C=SVM_C, random_state=0, max_iter=5000)
@@ -164,7 +167,7 @@ _MODELS: dict[str, LearnedModel] = {}
 _MAX_MODELS: Final = 8
 
 
-Trainer = Callable[[Sequence[tuple[Sequence[str], str]]], LearnedModel]
+Trainer = Callable[[Sequence[tuple[Sequence[str], str]], int], LearnedModel]
 _TRAINER: list[Trainer] = []
 
 
@@ -191,20 +194,26 @@ def model_for(samples: Sequence[tuple[Sequence[str], str]]) -> LearnedModel | No
 
 
 def model_for_texts(
-    texts: Sequence[tuple[str, str]], tokenize: Callable[[str], Sequence[str]], salt: str
+    texts: Sequence[tuple[str, str]],
+    tokenize: Callable[[str], Sequence[str]],
+    salt: str,
+    min_df: int = 1,
 ) -> LearnedModel | None:
     """The model for labelled texts, keyed by the texts themselves and ``salt`` (what turns
     them into tokens: ``Normalizer.fingerprint``), so that a stored model is found without
-    normalising thousands of texts first; they are tokenised only to train."""
-    key = "t" + _digest(f"{FEATURE_VERSION}\x02{salt}", texts)[1:]
-    return _cached(key, lambda: samples_of(texts, tokenize))
+    normalising thousands of texts first; they are tokenised only to train. ``min_df``:
+    see ``train`` (part of the key when not 1)."""
+    head = f"{FEATURE_VERSION}\x02{salt}" + (f"\x02min_df={min_df}" if min_df != 1 else "")
+    key = "t" + _digest(head, texts)[1:]
+    return _cached(key, lambda: samples_of(texts, tokenize), min_df)
 
 
 def _cached(
-    key: str, build: Callable[[], Sequence[tuple[Sequence[str], str]]]
+    key: str, build: Callable[[], Sequence[tuple[Sequence[str], str]]], min_df: int = 1
 ) -> LearnedModel | None:
     """The model under ``key``: from this process, from the store, or trained on
-    ``build()`` now; None when the samples hold fewer than two classes."""
+    ``build()`` now (``min_df``: see ``train``); None when the samples hold fewer than two
+    classes."""
     model = _MODELS.get(key)
     if model is not None:
         return model
@@ -219,7 +228,7 @@ def _cached(
         samples = build()
         if len({label for _, label in samples}) < 2:
             return None
-        model = (_TRAINER[0] if _TRAINER else train)(samples)
+        model = (_TRAINER[0] if _TRAINER else train)(samples, min_df)
         if store is not None:
             store.save(key, model.to_arrays())
     if len(_MODELS) >= _MAX_MODELS:

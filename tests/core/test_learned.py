@@ -17,6 +17,7 @@ from bot.core.learned import (
     features,
     fingerprint,
     model_for,
+    model_for_texts,
     train,
     training_samples,
 )
@@ -54,6 +55,19 @@ def test_training_is_deterministic(small_kb: KnowledgeBase) -> None:
     assert first.keys() == second.keys()
     for key in first:
         assert np.array_equal(first[key], second[key]), key
+
+
+def test_min_df_leaves_out_rare_features(small_kb: KnowledgeBase) -> None:
+    data = samples(small_kb)
+    full, pruned = train(data), train(data, min_df=2)
+    assert set(pruned.vocabulary) < set(full.vocabulary)
+    assert pruned.classes == full.classes
+    texts = [(text, "a") for text in ("asn ikut kampanye", "asn pasang baliho")]
+    texts += [(text, "b") for text in ("gaji pns naik", "gaji pppk naik")]
+    norm = Normalizer(small_kb.lexicon)
+    assert model_for_texts(texts, norm.tokens, "s") is not model_for_texts(
+        texts, norm.tokens, "s", min_df=2
+    )
 
 
 def test_arrays_round_trip(small_kb: KnowledgeBase) -> None:

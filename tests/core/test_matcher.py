@@ -610,3 +610,25 @@ def test_place_names_neither_read_as_words_nor_typo_targets(
     tokens = engine.matcher.tokens(question)
     assert kept in tokens
     assert not_read_as not in tokens
+
+
+def test_the_sentence_rule_costs_nothing_when_it_is_off(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    story = "Kemarin ada acara di kantor. Banyak orang datang. Gimana ya itu?"
+
+    def passes(sentence_p: float) -> int:
+        matcher = Matcher(engine.kb, weights=replace(DEFAULT_WEIGHTS, sentence_p=sentence_p))
+        original = matcher._match_tokens
+        calls: list[bool] = []
+
+        def counting(*args: object, **kwargs: object) -> object:
+            calls.append(True)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(matcher, "_match_tokens", counting)
+        assert matcher.match(story).status != "answered"
+        return len(calls)
+
+    assert passes(1.0) == 1  # the whole message only
+    assert passes(0.5) == 4  # and each of its three sentences

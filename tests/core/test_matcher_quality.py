@@ -30,7 +30,7 @@ TARGET_RIGHT_OR_SUGGESTED = 0.97
 TARGET_REJECTION = 0.93
 
 # (set, minimum top-1, maximum wrong, minimum right-or-suggested, minimum rejection)
-# Reached: questions.yaml 97.7% / 0.0% / 99.5% / 100%; questions2.yaml 95.4% / 0.6% /
+# Reached: questions.yaml 97.7% / 0.0% / 99.5% / 100%; questions2.yaml 96.1% / 0.6% /
 # 98.5% / 100% (December 2026).
 GATES = [
     ("questions.yaml", TARGET_TOP1, TARGET_WRONG, TARGET_RIGHT_OR_SUGGESTED, TARGET_REJECTION),
@@ -92,17 +92,16 @@ def test_held_out_quality(
 # The blind real-style held-out sets (tests/data/real_heldout*.yaml; see tests/data/README.md).
 # They are below some targets, so each is gated at the level reached, as a floor against
 # regressions. Reached (December 2026, session 5: the raw-word model, the decision refitted
-# with the safety net modelled): real_heldout 84.9% top-1 / 1.0% wrong / 97.4% right or
-# suggested / 91.8% declined; its follow-up turns 89.5% / 3.0% / 93.0% / 100% (94.7% / 0.0%
-# before: lower, while the follow-up turns of the tuning conversations pooled rose);
-# real_heldout2 84.5% / 1.0% / 97.0% / 95.3%; its follow-up turns 90.4% / 4.8% / 94.2% /
-# 100%. Only the figures are reported on failure, never the questions: these sets stay
-# unread so that they keep measuring.
+# with the safety net modelled): real_heldout 86.8% top-1 / 1.4% wrong / 97.6% right or
+# suggested / 90.6% declined; its follow-up turns 91.2% / 1.5% / 96.5% / 100%; real_heldout2
+# 86.5% / 1.4% / 97.2% / 95.3%; its follow-up turns 92.3% / 4.8% / 94.2% / 100%. Only the
+# figures are reported on failure, never the questions: these sets stay unread so that
+# they keep measuring.
 REAL_GATES = [
-    ("real_heldout.yaml", 0.84, 0.011, 0.97, 0.91),
-    ("real_heldout_conversations.yaml", 0.89, 0.031, 0.929, 1.0),
-    ("real_heldout2.yaml", 0.84, 0.011, 0.97, 0.95),
-    ("real_heldout2_conversations.yaml", 0.90, 0.049, 0.94, 1.0),
+    ("real_heldout.yaml", 0.86, 0.015, 0.97, 0.90),
+    ("real_heldout_conversations.yaml", 0.91, 0.016, 0.96, 1.0),
+    ("real_heldout2.yaml", 0.86, 0.015, 0.97, 0.95),
+    ("real_heldout2_conversations.yaml", 0.92, 0.049, 0.94, 1.0),
 ]
 
 
