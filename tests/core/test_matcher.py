@@ -632,3 +632,19 @@ def test_the_sentence_rule_costs_nothing_when_it_is_off(
 
     assert passes(1.0) == 1  # the whole message only
     assert passes(0.5) == 4  # and each of its three sentences
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        # "kampanye" in its health and social sense is no election campaign
+        ("kantor kami disuruh ikut kampanye cuci tangan pakai sabun di sd, wajib ikut?", False),
+        ("asn wajib ikut kampanye imunisasi di puskesmas?", False),
+        ("pns boleh ikut kampanye caleg di lapangan?", True),
+    ],
+)
+def test_campaigns_that_are_not_election_campaigns(
+    engine: Engine, question: str, answered: bool
+) -> None:
+    result = engine.matcher.match(question)
+    assert (result.status == "answered") is answered, (result.status, result.candidates[:1])
