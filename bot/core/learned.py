@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -164,6 +165,7 @@ class ModelStore(Protocol):
 _STORE: list[ModelStore] = []
 # Trained models of this process by fingerprint (a few: tests build several bases).
 _MODELS: dict[str, LearnedModel] = {}
+_MODELS_LOCK: Final = threading.Lock()
 _MAX_MODELS: Final = 8
 
 
@@ -231,10 +233,27 @@ def _cached(
         model = (_TRAINER[0] if _TRAINER else train)(samples, min_df)
         if store is not None:
             store.save(key, model.to_arrays())
-    if len(_MODELS) >= _MAX_MODELS:
-        _MODELS.pop(next(iter(_MODELS)))
-    _MODELS[key] = model
+    with _MODELS_LOCK:  # two models may be built side by side (``build_both``)
+        if len(_MODELS) >= _MAX_MODELS:
+            _MODELS.pop(next(iter(_MODELS)))
+        _MODELS[key] = model
     return model
+
+
+def build_both(
+    first: Callable[[], LearnedModel | None], second: Callable[[], LearnedModel | None]
+) -> tuple[LearnedModel | None, LearnedModel | None]:
+    """``(first(), second())``: side by side when models train elsewhere (``set_trainer``:
+    each in its own child process, so a first start trains both at once), one after the
+    other when they would train in this process (no gain under the GIL, twice the
+    memory)."""
+    if not _TRAINER:
+        return first(), second()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="learned") as pool:
+        later = pool.submit(second)
+        return first(), later.result()
 
 
 def training_samples(

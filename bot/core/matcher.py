@@ -37,7 +37,13 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.core.learned import TOPIC_PREFIX, LearnedModel, model_for_texts, training_texts
+from bot.core.learned import (
+    TOPIC_PREFIX,
+    LearnedModel,
+    build_both,
+    model_for_texts,
+    training_texts,
+)
 from bot.core.models import Entry, KnowledgeBase, OffTopic
 from bot.core.normalize import NORMALIZE_VERSION, Normalizer, knowledge_words, unique
 
@@ -815,16 +821,22 @@ def learned_models(
     """The learned ranker's two models for this knowledge base: on the tokens, and (when
     ``raw``) on the raw words. Each is found by its texts' hash, and trained (the token
     model's words stemmed as knowledge-base words, kept on disk by bot/stemcache.py) only
-    when no stored model fits."""
+    when no stored model fits; two that must be trained train side by side when a trainer
+    runs them elsewhere (``learned.build_both``)."""
     texts = training_texts(kb)
-    with knowledge_words():
-        tokens = model_for_texts(texts, normalizer.tokens, normalizer.fingerprint)
-    if not raw or tokens is None:
-        return tokens, None
-    words = model_for_texts(
-        texts, normalizer.raw_words, f"raw-words/{NORMALIZE_VERSION}", RAW_MIN_DF
-    )
-    return tokens, words
+
+    def on_tokens() -> LearnedModel | None:
+        with knowledge_words():
+            return model_for_texts(texts, normalizer.tokens, normalizer.fingerprint)
+
+    def on_words() -> LearnedModel | None:
+        salt = f"raw-words/{NORMALIZE_VERSION}"
+        return model_for_texts(texts, normalizer.raw_words, salt, RAW_MIN_DF)
+
+    if not raw:
+        return on_tokens(), None
+    tokens, words = build_both(on_tokens, on_words)
+    return tokens, words if tokens is not None else None
 
 
 def split_sentences(text: str) -> list[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from bot.core.learned import (
     train,
     training_samples,
 )
-from bot.core.matcher import DEFAULT_WEIGHTS, Matcher
+from bot.core.matcher import DEFAULT_WEIGHTS, Matcher, learned_models
 from bot.core.models import KnowledgeBase
 from bot.core.normalize import Normalizer
 
@@ -259,3 +261,32 @@ def test_the_normalizer_fingerprint_follows_the_lexicon(small_kb: KnowledgeBase)
     ):
         assert Normalizer(changed).fingerprint != Normalizer(lexicon).fingerprint
     assert Normalizer(lexicon, stemmer=str.lower).fingerprint != Normalizer(lexicon).fingerprint
+
+
+@pytest.mark.usefixtures("fresh")
+def test_two_models_train_side_by_side_when_a_trainer_runs_them(
+    small_kb: KnowledgeBase,
+) -> None:
+    both_at_once = threading.Barrier(2, timeout=20)
+
+    def elsewhere(samples: Sequence[tuple[Sequence[str], str]], min_df: int = 1) -> LearnedModel:
+        both_at_once.wait()  # raises BrokenBarrierError unless the other one trains too
+        return train(samples, min_df)
+
+    learned.set_trainer(elsewhere)
+    try:
+        tokens, words = learned_models(small_kb, Normalizer(small_kb.lexicon))
+    finally:
+        learned.set_trainer(None)
+    assert tokens is not None and words is not None
+    assert set(words.vocabulary) != set(tokens.vocabulary)
+
+
+def test_without_a_trainer_the_models_are_built_one_after_the_other() -> None:
+    order: list[str] = []
+
+    def build(name: str) -> None:
+        order.append(f"{name} {threading.current_thread() is threading.main_thread()}")
+
+    assert learned.build_both(lambda: build("first"), lambda: build("second")) == (None, None)
+    assert order == ["first True", "second True"]
