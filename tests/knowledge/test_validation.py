@@ -26,6 +26,12 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def lexicon_plus(kb_dir: Path, extra: str) -> None:
+    """The copy's sinonim.yaml: the fixture's own, with ``extra`` (YAML) after it."""
+    original = (SMALL_KB / "sinonim.yaml").read_text(encoding="utf-8")
+    (kb_dir / "sinonim.yaml").write_text(original + extra, encoding="utf-8")
+
+
 def line_of(path: Path, needle: str) -> int:
     for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if needle in line:
@@ -192,8 +198,7 @@ def test_bad_lexicon(kb_dir: Path) -> None:
 
 
 def test_unknown_smalltalk_kind(kb_dir: Path) -> None:
-    path = kb_dir / "sinonim.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "sapaan:\n  pamit: [dadah]\n", "utf-8")
+    lexicon_plus(kb_dir, "sapaan:\n  pamit: [dadah]\n")
     assert "unknown 'sapaan' kind 'pamit'" in only_error(kb_dir)
 
 
@@ -414,27 +419,21 @@ def test_a_dropped_entry_is_no_missing_related_id(kb_dir: Path) -> None:
 
 
 def test_a_place_that_is_also_a_synonym_is_an_error(kb_dir: Path) -> None:
-    lexicon = kb_dir / "sinonim.yaml"
-    text = lexicon.read_text(encoding="utf-8")
-    lexicon.write_text(text + "\ntempat: [lamongan, pns]\n", encoding="utf-8")
+    lexicon_plus(kb_dir, "\ntempat: [lamongan, pns]\n")
     assert "tempat: 'pns' is also a synonym" in only_error(kb_dir)
 
 
 def test_places_load_as_one_spaced_phrases(kb_dir: Path) -> None:
-    lexicon = kb_dir / "sinonim.yaml"
-    text = lexicon.read_text(encoding="utf-8")
-    lexicon.write_text(text + "\ntempat: [Lamongan, ' kutai   kartanegara ']\n", encoding="utf-8")
+    lexicon_plus(kb_dir, "\ntempat: [Lamongan, ' kutai   kartanegara ']\n")
     result = load_knowledge(kb_dir)
     assert result.kb is not None
     assert result.kb.lexicon.places == frozenset({"lamongan", "kutai kartanegara"})
 
 
 def test_not_acts_load_and_must_be_a_list_of_words(kb_dir: Path) -> None:
-    lexicon = kb_dir / "sinonim.yaml"
-    text = lexicon.read_text(encoding="utf-8")
-    lexicon.write_text(text + "\nbukan_perbuatan: [Camat, alun-alun]\n", encoding="utf-8")
+    lexicon_plus(kb_dir, "\nbukan_perbuatan: [Camat, alun-alun]\n")
     result = load_knowledge(kb_dir)
     assert result.kb is not None
     assert result.kb.lexicon.not_acts == frozenset({"camat", "alun-alun"})
-    lexicon.write_text(text + "\nbukan_perbuatan: {camat: 1}\n", encoding="utf-8")
+    lexicon_plus(kb_dir, "\nbukan_perbuatan: {camat: 1}\n")
     assert "'bukan_perbuatan' must be a list of words" in only_error(kb_dir)
