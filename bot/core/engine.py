@@ -174,16 +174,11 @@ class Engine:
         status = named or (previous.status if previous else None)
         alone = self.ask(question, status=status)
         context = self.kb.get(previous.entry_id) if previous and previous.entry_id else None
-        if (
-            named is not None
-            and context is None
-            and alone.smalltalk is None
-            and self._followups.kind(question) == "status"
-        ):
+        kind = self._followups.kind(question)
+        if named is not None and context is None and alone.smalltalk is None and kind == "status":
             return self._status_noted(question, named)
         if previous is None or alone.smalltalk is not None:
             return self._remember(alone, question, status, previous)
-        kind = self._followups.kind(question)
         focus_asked = self._followups.focus(question)
         if kind in ("elliptical", "short") and not alone.result.tokens:
             # "lah kok gitu", "oh gitu ya": a reaction, no question; the context stays.

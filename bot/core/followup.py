@@ -119,10 +119,11 @@ EITHER_WORDS: Final = frozenset({"hukum", "hukumnya", "hukume"})
 
 # "balik ke yg tadi", "kembali lagi ke", "back to": the asker returns to the subject of
 # the turn before the last. The words that only point back are dropped from the message.
-_RETURN: Final = re.compile(r"\b(?:balik|kembali|back)\s+(?:lagi\s+)?(?:ke|to|soal)\b", re.I)
+_BACK: Final = r"\b(?:balik|kembali|back)\s+(?:lagi\s+)?(?:ke|to|soal)"
+_RETURN: Final = re.compile(_BACK + r"\b", re.I)
 _POINTER: Final = re.compile(
-    r"\b(?:balik|kembali|back)\s+(?:lagi\s+)?(?:ke|to|soal)\s+"
-    r"(?:(?:yg|yang|pertanyaan|the)\s+)?(?:tadi|awal|pertama|sebelumnya|first(?:\s+one)?)?\s*[,.]?",
+    _BACK + r"\s+(?:(?:yg|yang|pertanyaan|the)\s+)?"
+    r"(?:tadi|awal|pertama|sebelumnya|first(?:\s+one)?)?\s*[,.]?",
     re.I,
 )
 

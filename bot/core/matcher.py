@@ -116,7 +116,7 @@ class Weights:
     # ties with the best entry declines (declining is the safe side of a close call).
     offtopic_lead: float = 0.0
     # A message of several sentences is scored as this share of its question part (the
-    # last asking sentence, see ``Matcher.focus_text``) and the rest of the whole text:
+    # last asking sentence, see ``Matcher.question_part``) and the rest of the whole text:
     # the story is context, the question says what is asked.
     question_part: float = 0.3
     # The decision models (logistic, over DECISION_FEATURES; fitted by scripts/tune.py):
@@ -401,28 +401,28 @@ class Matcher:
                 best = part
         return replace(best, tokens=tokens) if best else whole
 
-    def focus_text(self, sentences: Sequence[str]) -> str | None:
-        """The question part of a message of several sentences, or None.
+    def question_part(
+        self, question: str, sentences: Sequence[str]
+    ) -> tuple[tuple[str, ...] | None, RawWords]:
+        """The tokens of the question part of a message of several sentences (None: one
+        sentence, or no tokens) and the raw words of the whole message and of that part.
 
         The question part is the last sentence that asks ("?"), else the last sentence;
         with the sentence before it when it is only a few words ("Boleh gak?").
         """
+        whole = self.raw(question)
         if len(sentences) < 2:
-            return None
+            return None, (whole, ())
         asking = [i for i, x in enumerate(sentences) if "?" in x]
         last = asking[-1] if asking else len(sentences) - 1
-        if len(self.tokens(sentences[last])) < _SHORT_QUESTION and last > 0:
-            return f"{sentences[last - 1]} {sentences[last]}"
-        return sentences[last]
-
-    def question_part(
-        self, question: str, sentences: Sequence[str]
-    ) -> tuple[tuple[str, ...] | None, RawWords]:
-        """The tokens of the question part of a message (None: none, or no tokens) and
-        the raw words of the whole message and of that part."""
-        text = self.focus_text(sentences)
-        focus = (self.tokens(text) or None) if text else None
-        return focus, (self.raw(question), self.raw(text) if text and focus else ())
+        text = sentences[last]
+        focus = self.tokens(text)
+        if len(focus) < _SHORT_QUESTION and last > 0:
+            text = f"{sentences[last - 1]} {text}"
+            focus = self.tokens(text)
+        if not focus:
+            return None, (whole, ())
+        return focus, (whole, self.raw(text))
 
     def score_text(self, question: str) -> tuple[tuple[str, ...], list[Candidate]]:
         """The question's tokens and every entry's candidate, best first, scored as
