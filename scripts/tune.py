@@ -9,7 +9,9 @@ Tunes on the given files only (``--check FILE`` prints the chosen configuration'
 another file; never pass a held-out test set while choosing). For each blend of the four
 signals in BLENDS and each raw-word share in RAW_SHARES (``--blend``, ``--raw-share``: only
 those; two processes can search two blends side by side): the decision inputs of every
-question are collected (as ``Matcher.match`` computes them), the answer and scope models are
+question are collected (as ``Matcher.match`` computes them; each file's from a matcher whose
+learned ranker was trained without that file's questions, since knowledge/contoh.yaml holds
+the real-style tuning sets' questions: ``crossfit_inputs``), the answer and scope models are
 fitted on them (logistic regression; an out-of-scope question weighs OOS_WEIGHT), and the
 thresholds are searched.
 The objective: the most correct answers plus SUGGESTION_CREDIT for each question whose
@@ -45,6 +47,7 @@ from bot.core.matcher import (
     decide_with,
     split_sentences,
 )
+from bot.core.models import KnowledgeBase, example_key
 from bot.core.safety import SafetyNet
 from bot.core.smalltalk import SmallTalk
 from bot.knowledge import require_knowledge
@@ -106,12 +109,37 @@ Inputs = tuple[DecisionInputs, list[DecisionInputs], tuple[str, ...] | None]
 DECLINED = DecisionInputs((), 0.0, 0.0, 0.0, ())
 
 
+def crossfit_inputs(
+    kb: KnowledgeBase, per_file: list[list[Case]], configs: list[Weights]
+) -> list[list[Inputs]]:
+    """For each configuration, the inputs of every file's cases, each file's from a matcher
+    whose learned ranker was trained without that file's questions (knowledge/contoh.yaml
+    holds the in-scope questions of the real-style tuning sets: the decision must be fitted
+    on questions the ranker has not seen, as a user's question is). A file none of whose
+    questions are examples uses the knowledge base as it is."""
+    keys = {example_key(x.question) for x in kb.examples}
+    collected: list[list[Inputs]] = [[] for _ in configs]
+    for cases in per_file:
+        own = {example_key(c.question) for c in cases} & keys
+        base = (
+            replace(
+                kb, examples=tuple(x for x in kb.examples if example_key(x.question) not in own)
+            )
+            if own
+            else kb
+        )
+        # One file at a time: its models are trained once and serve every configuration.
+        for out, weights in zip(collected, configs, strict=True):
+            out.extend(collect_inputs(Matcher(base, weights=weights), cases))
+    return collected
+
+
 def collect_inputs(matcher: Matcher, cases: list[Case]) -> list[Inputs]:
     """The decision inputs of each message (question part weighed in) and of its sentences,
     after what ``Engine.ask`` and ``Matcher.match`` do first: bounding the length, small
     talk, and the subject rule (those two are declined before any decision)."""
     smalltalk = SmallTalk(matcher.kb.lexicon, matcher.normalizer)
-    safety = SafetyNet(matcher.kb, matcher.tokens)
+    safety = SafetyNet(matcher.kb, matcher.token_sequence)
     out: list[Inputs] = []
     for case in cases:
         question = bounded(case.question)
@@ -315,12 +343,8 @@ def main() -> None:
     per_file = [load_cases(f) for f in args.files]
     cases = [c for f in per_file for c in f]
     current = DEFAULT_WEIGHTS
-    matcher = Matcher(kb, weights=current)
-    inputs = collect_inputs(matcher, cases)
-    print("current:", describe(tally(cases, inputs, current)))
-    best: tuple[float, Weights, Tally] | None = None
-    for b, alpha, raw_share in itertools.product(blends, QUESTION_PART, raw_shares):
-        base = replace(
+    configs = [
+        replace(
             current,
             phrase=b[0],
             cover=b[1],
@@ -329,8 +353,14 @@ def main() -> None:
             question_part=alpha,
             raw_share=raw_share,
         )
-        matcher = Matcher(kb, weights=base)
-        inputs = collect_inputs(matcher, cases)
+        for b, alpha, raw_share in itertools.product(blends, QUESTION_PART, raw_shares)
+    ]
+    collected = crossfit_inputs(kb, per_file, [current, *configs])
+    print("current:", describe(tally(cases, collected[0], current)))
+    best: tuple[float, Weights, Tally] | None = None
+    for base, inputs in zip(configs, collected[1:], strict=True):
+        b = (base.phrase, base.cover, base.fuzzy, base.learned)
+        raw_share = base.raw_share
         answer_model, scope_model = fit(cases, inputs)
         base = replace(base, answer_model=answer_model, scope_model=scope_model)
         bounds, start = [], 0

@@ -127,7 +127,7 @@ class Engine:
         self.smalltalk = SmallTalk(kb.lexicon, self.matcher.normalizer)
         self._followups = FollowUpReader(self.matcher.normalizer, detect_status)
         # A forbidden act named in the question never gets a permissive answer first.
-        self.safety = SafetyNet(kb, self.matcher.tokens)
+        self.safety = SafetyNet(kb, self.matcher.token_sequence)
 
     def ask(self, question: str, status: str | None = None) -> Answer:
         """Match a question (``bounded`` to about ``MAX_QUESTION_CHARS``) and render it.
@@ -219,20 +219,18 @@ class Engine:
         ranked_together = self.matcher.match(joined)
         together = replace(self.safety.apply(ranked_together), query=question)
         focus = focus_asked
-        top_candidate = ranked_together.candidates[0].entry if ranked_together.candidates else None
         other_subject = bool(self.matcher.offtopic_words(own.tokens))
         if (
             context is not None
             and focus is not None
-            and top_candidate == context
+            and self._context_leads(context, ranked_together, general_above=kind == "short")
             and not other_subject
         ):
             # "atasan saya bisa kena apa?", "sanksinya buat bupati apa?", "langsung dipecat?":
             # about the sanction of what was just answered, even where alone it would read
             # as another subject (non-political discipline)
-            answered = replace(
-                together, status="answered", candidates=ranked_together.candidates[:1]
-            )
+            own_candidate = next(c for c in ranked_together.candidates if c.entry == context)
+            answered = replace(together, status="answered", candidates=(own_candidate,))
             return self._again(answered, context, previous, kind, focus, status)
         if context is not None and own.entry == context:
             return self._remember(alone, question, status, previous)
@@ -357,6 +355,22 @@ class Engine:
         reply = render_entry(entry, self.kb, status=status, focus=focus)
         turn = Turn(previous.text, entry.id, status)
         return Answer(result, reply, followup=kind, status=status, turn=turn)
+
+    @staticmethod
+    def _context_leads(context: Entry, together: MatchResult, general_above: bool) -> bool:
+        """Whether the follow-up joined to the conversation reads as about ``context``: it
+        ranks first, or (``general_above``: a follow-up of a few words, "langsung
+        dipecat?") only general information entries (the sanctions, the legal basis: what
+        its own words ask) rank above it among the best three. A longer follow-up that
+        ranks another entry first may be about another person ("kalau bupatinya yg ngajak,
+        dia kena apa?")."""
+        ranked = [c.entry for c in together.candidates[:3]]
+        if context not in ranked:
+            return False
+        above = ranked[: ranked.index(context)]
+        return not above or (
+            general_above and context.verdict != "info" and all(e.verdict == "info" for e in above)
+        )
 
     def _mostly_known(self, tokens: tuple[str, ...]) -> bool:
         """Whether most of these tokens are words the knowledge base knows: a short message

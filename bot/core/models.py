@@ -164,6 +164,11 @@ class Example:
     target: str  # an entry id or an out-of-scope topic id
 
 
+def example_key(question: str) -> str:
+    """What makes two example questions the same: case and spacing ignored."""
+    return " ".join(question.split()).lower()
+
+
 @dataclass(frozen=True, slots=True)
 class KnowledgeBase:
     """All entries, their categories and the lexicon, as loaded and validated."""

@@ -13,12 +13,16 @@ entry is ``boleh`` or ``bersyarat`` and the question contains an act cue that th
 does not cover itself (its own phrasings and keywords do not hold all of the cue's words),
 the result becomes "Maksud Anda" with the forbidden entries first and the permissive one
 after them: the user sees the prohibition before any "boleh".
+
+A cue of several words names the act only when its words stand together in the question
+(within ``CUE_SLACK`` other words): "aktif di partai" is an act, "partai ... pns masih
+aktif" is not; "izin keramaian" is not "izin ... ramai debat".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.core.matcher import Candidate, MatchResult
@@ -28,6 +32,8 @@ PERMISSIVE = frozenset({"boleh", "bersyarat"})
 FORBIDDEN = "dilarang"
 # At most this many forbidden entries are offered before the permissive one.
 MAX_FORBIDDEN_SUGGESTIONS = 2
+# A cue's words may have at most this many other words between them in the question.
+CUE_SLACK = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +48,11 @@ class Cue:
 class SafetyNet:
     """Act cues of the knowledge base and the veto over match results."""
 
-    def __init__(self, kb: KnowledgeBase, tokens: Callable[[str], Iterable[str]]) -> None:
+    def __init__(self, kb: KnowledgeBase, tokens: Callable[[str], Sequence[str]]) -> None:
+        """``tokens``: the matcher's words of a text in order, repeats kept
+        (``Matcher.token_sequence``)."""
         self._kb = kb
+        self._tokens = tokens
         vocabulary: dict[str, frozenset[str]] = {}
         for entry in kb.entries:
             words: set[str] = set()
@@ -62,7 +71,7 @@ class SafetyNet:
             extra = kb.lexicon.forbidden_acts.get(entry.id, ())
             for keyword in (*entry.keywords, *extra):
                 cue = frozenset(_plain(tokens(keyword)))
-                if not cue or (cue, entry.id) in seen or cue in not_acts:
+                if not cue or (cue, entry.id) in seen or cue in not_acts or _lost(keyword, cue):
                     continue
                 seen.add((cue, entry.id))
                 cues.append(Cue(cue, entry.id, keyword))
@@ -85,6 +94,7 @@ class SafetyNet:
         cue that the allowed act's entry does not cover: no dead end, the prohibition first.
         """
         present = frozenset(result.tokens)
+        together = _Together(lambda: self._tokens(result.query))
         if result.status == "no_match":
             named = {eid for words, eid in self._allowed if words <= present}
             if result.offtopic is not None or not named or not _compound(result.query):
@@ -93,13 +103,19 @@ class SafetyNet:
             return [
                 c
                 for c in self.cues
-                if c.words <= present and not any(c.words <= v for v in vocabularies)
+                if c.words <= present
+                and not any(c.words <= v for v in vocabularies)
+                and together(c.words)
             ]
         best = result.candidates[0].entry if result.candidates else None
         if best is None or best.verdict not in PERMISSIVE:
             return []
         covered = self._vocabulary.get(best.id, frozenset())
-        return [c for c in self.cues if c.words <= present and not c.words <= covered]
+        return [
+            c
+            for c in self.cues
+            if c.words <= present and not c.words <= covered and together(c.words)
+        ]
 
     def apply(self, result: MatchResult) -> MatchResult:
         """``result``, or "Maksud Anda" with the forbidden entries first when the question
@@ -144,6 +160,35 @@ _COMPOUND = re.compile(r"\b(?:sambil|sekalian|sekaligus|sembari|seraya|plus|teru
 
 def _compound(question: str) -> bool:
     return _COMPOUND.search(question.lower()) is not None
+
+
+class _Together:
+    """Whether a cue's words stand together in one question (its words read once, when a
+    cue of several words first needs them)."""
+
+    def __init__(self, sequence: Callable[[], Sequence[str]]) -> None:
+        self._sequence = sequence
+        self._words: Sequence[str] | None = None
+
+    def __call__(self, words: frozenset[str]) -> bool:
+        if len(words) < 2:
+            return True
+        if self._words is None:
+            self._words = self._sequence()
+        seq = self._words
+        width = len(words) + CUE_SLACK
+        return any(
+            words <= set(seq[start : start + width]) for start, w in enumerate(seq) if w in words
+        )
+
+
+def _lost(keyword: str, cue: frozenset[str]) -> bool:
+    """Whether normalising left one plain word of a longer keyword: its other words were
+    stop words, and what made it an act went with them ("dari rumah ke rumah" -> "rumah",
+    "calon perseorangan" -> "calon"). A phrase that a synonym makes one word ("mobil dinas"
+    -> "randis") stays a cue."""
+    words = keyword.lower().split()
+    return len(words) > 1 and len(cue) == 1 and next(iter(cue)) in words
 
 
 def _plain(tokens: Iterable[str]) -> list[str]:

@@ -33,6 +33,7 @@ from bot.core.models import (
     OffTopic,
     Source,
     StatusNote,
+    example_key,
 )
 from bot.core.normalize import Normalizer, knowledge_words
 from bot.core.smalltalk import SMALLTALK_FILLER, SMALLTALK_KINDS
@@ -463,7 +464,7 @@ class _Validator:
                 self.error(loc.file, loc.line, None, f"'id' {target!r} is no entry or topic")
             if len(self.problems) > before or question is None or not isinstance(target, str):
                 continue
-            key = " ".join(question.lower().split())
+            key = example_key(question)
             if key in seen:
                 self.warn(
                     loc.file,

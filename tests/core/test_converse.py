@@ -225,9 +225,21 @@ def test_declined_question_ends_the_context(engine: Engine) -> None:
 
 
 def test_suggestions_make_the_first_one_the_context(engine: Engine) -> None:
-    turn = Turn("boleh nyoblos?", "hak-pilih")
-    answer = engine.converse("kalau sekalian bagi uang ke warga?", turn)
+    answer = engine.converse("asn ikut acara calon")
     assert answer.result.status == "ambiguous"
+    first = answer.result.candidates[0].entry
+    assert answer.turn is not None and answer.turn.entry_id == first.id
+
+
+@pytest.mark.parametrize(
+    "second",
+    ["kalau sekalian bagi uang ke warga?", "kalau sekalian pakai kaos paslon?"],
+)
+def test_a_forbidden_act_added_to_an_allowed_one_leads_with_the_prohibition(
+    engine: Engine, second: str
+) -> None:
+    """Answered or offered, the forbidden act comes first and becomes the context."""
+    answer = engine.converse(second, Turn("boleh nyoblos?", "hak-pilih"))
     first = answer.result.candidates[0].entry
     assert first.verdict == "dilarang"
     assert answer.turn is not None and answer.turn.entry_id == first.id

@@ -21,6 +21,7 @@ from bot.cli import EXIT_INVALID, EXIT_OK, main
 from bot.core import normalize
 from bot.core.engine import Engine
 from bot.core.evaluate import evaluate
+from bot.core.matcher import Candidate, MatchResult
 from bot.core.models import KnowledgeBase
 from bot.core.safety import PERMISSIVE, SafetyNet, is_permissive_first
 from bot.knowledge.evalset import load_cases
@@ -85,6 +86,9 @@ def test_f6_review_examples_offer_the_prohibition_first(
     capsys: Capture, monkeypatch: pytest.MonkeyPatch, question: str, first: set[str]
 ) -> None:
     (reply,) = ask_all(capsys, monkeypatch, [question])
+    if reply["status"] == "answered":  # the forbidden entry itself answers: fine
+        assert reply["id"] in first and reply["verdict"] == "dilarang"
+        return
     assert reply["status"] == "ambiguous"
     ids = [s["id"] for s in reply["suggestions"]]
     assert ids[0] in first
@@ -110,12 +114,12 @@ def test_f6_cues_come_from_the_knowledge_base(kb: KnowledgeBase, engine: Engine)
     question = "apakah asn boleh menggunakan hak pilih sambil pakai kaos?"
     raw = engine.matcher.match(question)
     assert is_permissive_first(raw)  # what the matcher alone would answer
-    assert not is_permissive_first(SafetyNet(kb, engine.matcher.tokens).apply(raw))
+    assert not is_permissive_first(SafetyNet(kb, engine.matcher.token_sequence).apply(raw))
     # Without the keywords of the dilarang entry ("kaos", ...), the act is no longer known.
     entries = tuple(
         replace(e, keywords=()) if e.id == "atribut-partai-calon" else e for e in kb.entries
     )
-    blind = SafetyNet(replace(kb, entries=entries), engine.matcher.tokens)
+    blind = SafetyNet(replace(kb, entries=entries), engine.matcher.token_sequence)
     assert is_permissive_first(blind.apply(raw))
 
 
@@ -282,3 +286,50 @@ def test_f6_not_acts_come_from_the_lexicon(engine: Engine) -> None:
     keywords = {cue.keyword for cue in engine.safety.cues}
     assert not keywords & {"camat", "alun-alun", "pernikahan", "kepala sekolah"}
     assert {"bawahan", "orasi", "salam dua jari"} <= keywords  # acts stay acts
+
+
+def _acts(engine: Engine, question: str, top: str) -> set[str]:
+    """The safety net's cues in ``question`` when ``top`` would answer it."""
+    entry = engine.kb.get(top)
+    assert entry is not None
+    result = MatchResult(
+        "answered",
+        question,
+        engine.matcher.tokens(question),
+        (Candidate(entry, 0.5, 0.0, 0.0, 0.0, entry.canonical_question),),
+    )
+    return {cue.keyword for cue in engine.safety.forbidden_acts(result)}
+
+
+@pytest.mark.parametrize(
+    ("question", "act"),
+    [
+        ("pns aktif di partai boleh ikut penjaringan calon bupati?", "aktif di partai"),
+        ("boleh nyoblos terus posting sudah coblos nomor 2?", "posting coblos"),
+        ("jadi kpps boleh, kalau sekalian mengarahkan bawahan memilih calon?",
+         "mengarahkan bawahan memilih"),
+    ],
+)  # fmt: skip
+def test_f6_a_cue_of_several_words_is_an_act_when_they_stand_together(
+    engine: Engine, question: str, act: str
+) -> None:
+    assert act in _acts(engine, question, "penyelenggara-pemilu")
+
+
+@pytest.mark.parametrize(
+    ("question", "top", "not_act"),
+    [
+        # the words of "aktif di partai" in two different places
+        ("ikut penjaringan di partai buat pilkada, pns masih aktif. boleh?", "mendekati-partai",
+         "aktif di partai"),
+        ("boleh pns diskusi santai soal pilihan politik di rumah sama istri sendiri?",
+         "hak-pilih", "dari rumah ke rumah"),
+        # normalising left one plain word ("calon") of a longer keyword: no act
+        ("pns boleh jadi panwascam? kan bukan mendukung calon", "penyelenggara-pemilu",
+         "calon perseorangan"),
+    ],
+)  # fmt: skip
+def test_f6_scattered_or_lost_words_are_no_act(
+    engine: Engine, question: str, top: str, not_act: str
+) -> None:
+    assert not_act not in _acts(engine, question, top)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from bot.core.learned import TOPIC_PREFIX, training_samples
-from bot.core.models import Example
+from bot.core.models import Example, example_key
 from bot.core.normalize import Normalizer
 from bot.knowledge import load_knowledge
-from tests.conftest import SMALL_KB
+from tests.conftest import ROOT, SMALL_KB
 
 
 @pytest.fixture
@@ -120,3 +123,58 @@ def test_a_broken_category_file_skips_the_example_checks(kb_dir: Path) -> None:
     result = load_knowledge(kb_dir)
     assert result.kb is None
     assert not any("no entry or topic" in e.message for e in result.errors)
+
+
+# The real-style tuning sets: their in-scope questions teach the ranker (scripts/tune.py
+# fits the decision cross-fitted). Every other evaluation set must stay unseen.
+TUNING_SOURCES = frozenset(f"real_tuning{n}.yaml" for n in ("", "2", "3", "6", "7"))
+EVAL_FILES = sorted(
+    [p for p in (ROOT / "tests" / "data").glob("*.yaml") if p.name not in TUNING_SOURCES]
+    + [ROOT.parent / "shared" / "eval" / "dev.yaml"],
+    key=lambda p: p.name,
+)
+
+
+@functools.cache
+def _yaml(path: Path) -> Any:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+
+
+def _examples() -> dict[str, str]:
+    """knowledge/contoh.yaml as {key: label}."""
+    return {
+        example_key(x["q"]): x["id"] for x in _yaml(ROOT / "knowledge" / "contoh.yaml")["examples"]
+    }
+
+
+def _questions(path: Path) -> set[str]:
+    items = _yaml(path) or []
+    turns = [t for item in items for t in item.get("turns", [item]) if isinstance(t, dict)]
+    return {example_key(t["q"]) for t in turns if isinstance(t.get("q"), str)}
+
+
+@pytest.mark.parametrize("path", [p for p in EVAL_FILES if p.exists()], ids=lambda p: p.name)
+def test_no_example_is_a_question_of_an_unseen_evaluation_set(path: Path) -> None:
+    """Held-out sets, the shared dev set and the older sets never teach the ranker."""
+    assert not _examples().keys() & _questions(path)
+
+
+def test_the_tuning_sets_are_examples_with_their_first_label() -> None:
+    """Each in-scope question of a tuning set teaches its first (main) label, unless it is
+    also a question of an unseen set (short questions recur word for word)."""
+    examples = _examples()
+    unseen = set().union(*(_questions(p) for p in EVAL_FILES if p.exists()))
+    for name in sorted(TUNING_SOURCES):
+        in_scope = [
+            item for item in _yaml(ROOT / "tests" / "data" / name) if item["expect"] is not None
+        ]
+        taught = 0
+        for item in in_scope:
+            key = example_key(item["q"])
+            first = item["expect"][0] if isinstance(item["expect"], list) else item["expect"]
+            if key in unseen:
+                assert key not in examples
+            elif examples.get(key) == first:
+                taught += 1
+        assert taught >= 0.95 * len(in_scope), name
