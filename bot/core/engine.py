@@ -190,6 +190,15 @@ class Engine:
                 return named_act
         own_entry = alone.result.entry
         if (
+            kind == "short"
+            and context is not None
+            and (own_entry is None or own_entry.verdict == "info")
+            and self._followups.punishment(question)
+        ):
+            # "langsung dipecat?", "masuk hukuman berat gak?": a few words on the punishment
+            # of what was just answered; alone they read as the general sanctions entry.
+            kind = "sanction"
+        if (
             kind in ("sanction", "legal")
             and context is not None
             and own_entry is not None
@@ -219,18 +228,20 @@ class Engine:
         ranked_together = self.matcher.match(joined)
         together = replace(self.safety.apply(ranked_together), query=question)
         focus = focus_asked
+        top_candidate = ranked_together.candidates[0].entry if ranked_together.candidates else None
         other_subject = bool(self.matcher.offtopic_words(own.tokens))
         if (
             context is not None
             and focus is not None
-            and self._context_leads(context, ranked_together, general_above=kind == "short")
+            and top_candidate == context
             and not other_subject
         ):
             # "atasan saya bisa kena apa?", "sanksinya buat bupati apa?", "langsung dipecat?":
             # about the sanction of what was just answered, even where alone it would read
             # as another subject (non-political discipline)
-            own_candidate = next(c for c in ranked_together.candidates if c.entry == context)
-            answered = replace(together, status="answered", candidates=(own_candidate,))
+            answered = replace(
+                together, status="answered", candidates=ranked_together.candidates[:1]
+            )
             return self._again(answered, context, previous, kind, focus, status)
         if context is not None and own.entry == context:
             return self._remember(alone, question, status, previous)
@@ -355,22 +366,6 @@ class Engine:
         reply = render_entry(entry, self.kb, status=status, focus=focus)
         turn = Turn(previous.text, entry.id, status)
         return Answer(result, reply, followup=kind, status=status, turn=turn)
-
-    @staticmethod
-    def _context_leads(context: Entry, together: MatchResult, general_above: bool) -> bool:
-        """Whether the follow-up joined to the conversation reads as about ``context``: it
-        ranks first, or (``general_above``: a follow-up of a few words, "langsung
-        dipecat?") only general information entries (the sanctions, the legal basis: what
-        its own words ask) rank above it among the best three. A longer follow-up that
-        ranks another entry first may be about another person ("kalau bupatinya yg ngajak,
-        dia kena apa?")."""
-        ranked = [c.entry for c in together.candidates[:3]]
-        if context not in ranked:
-            return False
-        above = ranked[: ranked.index(context)]
-        return not above or (
-            general_above and context.verdict != "info" and all(e.verdict == "info" for e in above)
-        )
 
     def _mostly_known(self, tokens: tuple[str, ...]) -> bool:
         """Whether most of these tokens are words the knowledge base knows: a short message

@@ -46,6 +46,11 @@ _ACKNOWLEDGEMENTS_TEXT: Final = """
 """
 ACKNOWLEDGEMENTS: Final = frozenset(_ACKNOWLEDGEMENTS_TEXT.split())
 
+# Being reported or removed is what it costs ("masih bisa dilaporin?", "bisa dicopot?",
+# "bakal ditindak?"): the passive forms only, "lapor ke mana?" asks how to report. They ask
+# for a sanction, but name no punishment (``FollowUpReader.punishment``).
+REPORTED_PREFIXES: Final = ("dilapor", "dicopot", "ditindak")
+
 # Prefixes of words that ask for the sanction of what was just answered.
 SANCTION_PREFIXES: Final = (
     "sanksi",
@@ -70,11 +75,7 @@ SANCTION_PREFIXES: Final = (
     "punishment",
     "penalty",
     "sanction",
-    # Being reported or removed is what it costs ("masih bisa dilaporin?", "bisa dicopot?",
-    # "bakal ditindak?"): the passive forms only, "lapor ke mana?" asks how to report.
-    "dilapor",
-    "dicopot",
-    "ditindak",
+    *REPORTED_PREFIXES,
 )
 
 # Prefixes of words that ask for the legal basis of what was just answered.
@@ -175,6 +176,14 @@ class FollowUpReader:
     def without_pointer(message: str) -> str:
         """The message without the words that only point back ("balik ke yg tadi,")."""
         return " ".join(_POINTER.sub(" ", message).split())
+
+    def punishment(self, message: str) -> bool:
+        """Whether the message names a punishment ("langsung dipecat?", "masuk hukuman
+        berat?"), not only being reported ("masih bisa dilaporin?")."""
+        return any(
+            self._is_sanction(w) and not w.startswith(REPORTED_PREFIXES)
+            for w in self._normalizer.raw_words(message)
+        )
 
     def focus(self, message: str) -> Literal["sanction", "legal"] | None:
         """Whether the message asks for a legal basis or a sanction, whatever else it says."""

@@ -28,8 +28,15 @@ def second_turn(engine: Engine, first: str, second: str) -> tuple[str, str | Non
         ("asn boleh ikut kampanye?", "aturannya di mana?", "ikut-kampanye", "legal"),
         ("asn boleh ikut kampanye?", "kalau saya pppk?", "ikut-kampanye", "status"),
         ("asn boleh ikut kampanye?", "kalau di hari libur?", "ikut-kampanye", "elliptical"),
-        # the sanction of the previous answer, though alone it reads as another subject
-        ("asn boleh ikut kampanye?", "langsung dipecat?", "ikut-kampanye", "short"),
+        # the sanction of the previous answer, though alone it reads as the general
+        # sanctions entry: a few words naming a punishment ask for the sanction
+        ("asn boleh ikut kampanye?", "langsung dipecat?", "ikut-kampanye", "sanction"),
+        (
+            "pns boleh like postingan caleg?",
+            "masuk hukuman berat gak?",
+            "medsos-like-share-komentar",
+            "sanction",
+        ),
         # being reported is what it costs, not a question on how to report
         (
             "pns boleh pasang twibbon caleg jadi foto profil wa?",

@@ -101,15 +101,20 @@ NEW_WORDS = [
     ("ganti ringtone pake lagu paslon, sy asn melanggar ga?", "atribut-partai-calon"),
     ("wrapping mobil pribadi pakai foto cagub, sy pns", "alat-peraga-kampanye"),
     ("pns bikin reels tiktok ajak pilih caleg", "medsos-like-share-komentar"),
-    ("asn ikut kuis berhadiah dari akun caleg", "medsos-like-share-komentar"),
+    # a quiz with prizes from a candidate's account: also receiving a gift
+    ("asn ikut kuis berhadiah dari akun caleg", "medsos-like-share-komentar|politik-uang"),
     ("kampanye via gmeet paslon, asn boleh join?", "ikut-kampanye"),
     ("pns livestream dukung paslon", "medsos-like-share-komentar"),
     ("caption instagram berisi ajakan pilih caleg, pns", "medsos-like-share-komentar"),
-    ("pns ngebc ajakan dukung paslon", "medsos-like-share-komentar"),
+    # a broadcast or voice note asking people to vote: also an invitation (ajakan)
+    ("pns ngebc ajakan dukung paslon", "medsos-like-share-komentar|ajakan-dan-pemberian-barang"),
     ("asn follow channel whatsapp capres", "medsos-grup-pemenangan"),
     ("upload di close friends dukung paslon, aman?", "medsos-like-share-komentar"),
     ("pns bikin template capcut bergambar caleg", "medsos-like-share-komentar"),
-    ("pns kirim vn ajakan milih caleg ke grup rt", "medsos-like-share-komentar"),
+    (
+        "pns kirim vn ajakan milih caleg ke grup rt",
+        "medsos-like-share-komentar|ajakan-dan-pemberian-barang",
+    ),
     ("pns dapat top up pulsa dari caleg", "politik-uang"),
     ("pns jadi admin grup wa relawan caleg", "medsos-grup-pemenangan"),
 ]
@@ -157,9 +162,10 @@ def test_regional_and_new_word_questions_are_answered(
     engine: Engine, question: str, entry_id: str
 ) -> None:
     """The words are understood: the right entry is answered, or (when the decision is not
-    sure enough of a three-word question) offered first."""
+    sure enough of a three-word question) offered first. ``a|b``: either fits."""
     result = engine.matcher.match(question)
-    assert result.status != "no_match" and result.candidates[0].entry.id == entry_id, (
+    accepted = entry_id.split("|")
+    assert result.status != "no_match" and result.candidates[0].entry.id in accepted, (
         result.status,
         [c.entry.id for c in result.candidates],
         result.tokens,

@@ -45,3 +45,39 @@ def test_parts_are_joined_deduplicated_and_validated(tmp_path: Path) -> None:
         Example("sy pns, boleh liat konser paslon?", "ikut-kampanye"),
         Example("tpp kapan cair", "gaji-tunjangan"),
     )
+
+
+def test_tuning_and_main_first_files_teach_their_first_id_and_exclusions_never(
+    tmp_path: Path,
+) -> None:
+    part = tmp_path / "part-a.yaml"
+    part.write_text('- {q: "dua entri", expect: [ikut-kampanye, medsos-like]}\n')
+    writer = tmp_path / "c" / "questions.yaml"
+    writer.parent.mkdir()
+    writer.write_text(
+        '- {q: "like story caleg", expect: [medsos-like, ikut-kampanye]}\n'
+        '- {q: "pertanyaan yang juga ada di set uji", expect: ikut-kampanye}\n'
+    )
+    tuning = tmp_path / "real_tuning.yaml"
+    tuning.write_text(
+        '- {q: "nonton konser paslon", expect: [ikut-kampanye, medsos-like]}\n'
+        '- {q: "tpp kapan cair", expect: null}\n'  # out of scope: names no topic
+    )
+    held_out = tmp_path / "real_heldout_conversations.yaml"
+    held_out.write_text(
+        "- turns:\n"
+        '    - {q: "Pertanyaan yang juga ada  di set uji", expect: ikut-kampanye}\n'
+        '    - {q: "kalau saya pppk?", expect: ikut-kampanye}\n'
+    )
+    text, count = script().build([part], [tuning], [held_out], [writer])
+    assert count == 2
+    assert "  # --- c/questions.yaml\n" in text and "  # --- tuning: real_tuning.yaml\n" in text
+    kb_dir = tmp_path / "knowledge"
+    shutil.copytree(SMALL_KB, kb_dir)
+    (kb_dir / "contoh.yaml").write_text(text, encoding="utf-8")
+    result = load_knowledge(kb_dir)
+    assert result.errors == [] and result.kb is not None
+    assert result.kb.examples == (
+        Example("like story caleg", "medsos-like"),
+        Example("nonton konser paslon", "ikut-kampanye"),
+    )
