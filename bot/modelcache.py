@@ -20,6 +20,7 @@ from typing import Final
 
 import numpy as np
 
+from bot import memtrim
 from bot.core import learned
 from bot.core.learned import Arrays
 
@@ -65,6 +66,8 @@ class NpzStore:
             self._prune(target)
         except OSError as exc:
             _LOG.debug("learned model not saved: %s", exc)
+        finally:
+            memtrim.release()  # the arrays written were temporaries
 
     def _prune(self, keep: Path) -> None:
         models = sorted(

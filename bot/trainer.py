@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from bot import memtrim
 from bot.core import learned
 from bot.core.learned import Arrays, LearnedModel
 
@@ -36,7 +37,10 @@ def train_in_child(samples: Sequence[tuple[Sequence[str], str]], min_df: int = 1
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
             arrays = pool.submit(_train_arrays, plain, min_df).result()
-        return LearnedModel.from_arrays(arrays)
+        model = LearnedModel.from_arrays(arrays)
+        del arrays
+        memtrim.release()  # the received arrays' memory, back to the system
+        return model
     except (OSError, BrokenProcessPool, ValueError, KeyError) as exc:
         _LOG.warning("training in a child process failed (%s); training here", exc)
         return learned.train(plain, min_df)
