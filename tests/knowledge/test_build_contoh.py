@@ -22,6 +22,16 @@ def script() -> ModuleType:
     return module
 
 
+def examples_of(text: str, tmp_path: Path) -> tuple[Example, ...]:
+    """The examples of a built contoh.yaml, loaded and validated with the fixture base."""
+    kb_dir = tmp_path / "knowledge"
+    shutil.copytree(SMALL_KB, kb_dir)
+    (kb_dir / "contoh.yaml").write_text(text, encoding="utf-8")
+    result = load_knowledge(kb_dir)
+    assert result.errors == [] and result.kb is not None
+    return result.kb.examples
+
+
 def test_parts_are_joined_deduplicated_and_validated(tmp_path: Path) -> None:
     one = tmp_path / "part-a.yaml"
     one.write_text(
@@ -36,12 +46,7 @@ def test_parts_are_joined_deduplicated_and_validated(tmp_path: Path) -> None:
     two.write_text('- {q: "SY PNS, boleh liat konser paslon?", expect: medsos-like}\n')
     text, count = script().build([one, two])
     assert count == 2
-    kb_dir = tmp_path / "knowledge"
-    shutil.copytree(SMALL_KB, kb_dir)
-    (kb_dir / "contoh.yaml").write_text(text, encoding="utf-8")
-    result = load_knowledge(kb_dir)
-    assert result.errors == [] and result.kb is not None
-    assert result.kb.examples == (
+    assert examples_of(text, tmp_path) == (
         Example("sy pns, boleh liat konser paslon?", "ikut-kampanye"),
         Example("tpp kapan cair", "gaji-tunjangan"),
     )
@@ -72,12 +77,7 @@ def test_tuning_and_main_first_files_teach_their_first_id_and_exclusions_never(
     text, count = script().build([part], [tuning], [held_out], [writer])
     assert count == 2
     assert "  # --- c/questions.yaml\n" in text and "  # --- tuning: real_tuning.yaml\n" in text
-    kb_dir = tmp_path / "knowledge"
-    shutil.copytree(SMALL_KB, kb_dir)
-    (kb_dir / "contoh.yaml").write_text(text, encoding="utf-8")
-    result = load_knowledge(kb_dir)
-    assert result.errors == [] and result.kb is not None
-    assert result.kb.examples == (
+    assert examples_of(text, tmp_path) == (
         Example("like story caleg", "medsos-like"),
         Example("nonton konser paslon", "ikut-kampanye"),
     )
