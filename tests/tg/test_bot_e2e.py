@@ -303,7 +303,9 @@ async def test_group_rules(fake_api: FakeBotAPI, engine: Engine, db: Path) -> No
 
 async def test_inline_query(fake_api: FakeBotAPI, engine: Engine, db: Path) -> None:
     async with running_bot(fake_api, engine, db, KNOWLEDGE):
+        # One after the other: two queries in flight may be answered in either order.
         fake_api.add_inline_query("twibbon", user_id=USER)
+        await fake_api.wait_for(lambda: fake_api.calls_to("answerInlineQuery"))
         fake_api.add_inline_query("", user_id=USER + 1)
         calls = await fake_api.wait_for(
             lambda: (c := fake_api.calls_to("answerInlineQuery")) and len(c) == 2 and c
