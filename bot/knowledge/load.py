@@ -11,6 +11,7 @@ report all of them at once. Errors make the knowledge base unusable; warnings do
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -63,6 +64,11 @@ _RESOLVERS: Final = {
 }
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# One example as scripts/build_contoh.py writes it: the question a JSON string (which YAML
+# reads the same way), the id a slug.
+_BUILT_EXAMPLE: Final = re.compile(r'^  - \{q: ("(?:[^"\\]|\\.)*"), id: ([a-z0-9-]+)\}\s*$')
+# Plain words YAML reads as null or booleans: never a string id on the fast path.
+_YAML_WORDS: Final = frozenset(["null", "true", "false", "yes", "no", "on", "off", "y", "n"])
 _ENTRY_FIELDS: Final = {
     "id": True,
     "title": True,
@@ -175,6 +181,9 @@ class _Validator:
         examples: list[_Located] = []
         categories: list[tuple[str, str, str]] = []  # (id, title, file)
         for f in files:
+            if f.name == EXAMPLES_FILE and (fast := _examples_as_built(f)) is not None:
+                examples.extend(fast)
+                continue
             doc = self._parse(f)
             if doc is None:
                 continue
@@ -803,3 +812,38 @@ def _str_list(value: Any) -> list[str] | None:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         return None
     return value
+
+
+def _examples_as_built(path: Path) -> list[_Located] | None:
+    """contoh.yaml read line by line when it has exactly the shape scripts/build_contoh.py
+    writes (comments, ``examples:``, one ``- {q: "...", id: ...}`` a line): the same
+    examples and lines as the YAML parse, ten times faster (17,000 examples are most of the
+    knowledge base's loading time). None for anything else: the YAML parse reads it, and
+    reports its errors."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    out: list[_Located] = []
+    header = False
+    file = str(path)
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not header:
+            if line.rstrip() != "examples:":
+                return None
+            header = True
+            continue
+        match = _BUILT_EXAMPLE.match(line)
+        if match is None or match.group(2) in _YAML_WORDS:
+            return None
+        try:
+            question = json.loads(match.group(1))
+        except ValueError:
+            return None
+        fields = {"q": number, "id": number}
+        out.append(_Located({"q": question, "id": match.group(2)}, file, number, fields))
+    return out if header else None

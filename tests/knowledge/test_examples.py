@@ -13,7 +13,9 @@ import yaml
 from bot.core.learned import TOPIC_PREFIX, training_samples
 from bot.core.models import Example, example_key
 from bot.core.normalize import Normalizer
+from bot.knowledge import load as load_module
 from bot.knowledge import load_knowledge
+from bot.knowledge.problems import LoadResult
 from tests.conftest import ROOT, SMALL_KB
 
 
@@ -181,3 +183,50 @@ def test_the_tuning_sets_are_examples_with_their_first_label() -> None:
             elif examples.get(key) == first:
                 taught += 1
         assert taught >= 0.95 * len(in_scope), name
+
+
+def _both_ways(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[LoadResult, LoadResult]:
+    """The knowledge base loaded with contoh.yaml read line by line, then by the YAML parse."""
+    fast = load_knowledge(kb_dir)
+    with monkeypatch.context() as patch:
+        patch.setattr(load_module, "_examples_as_built", lambda path: None)
+        slow = load_knowledge(kb_dir)
+    return fast, slow
+
+
+def test_the_real_examples_read_line_by_line_are_the_parsed_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_module._examples_as_built(ROOT / "knowledge" / "contoh.yaml") is not None
+    fast, slow = _both_ways(ROOT / "knowledge", monkeypatch)
+    assert fast.kb is not None and slow.kb is not None
+    assert fast.kb.examples == slow.kb.examples and len(fast.kb.examples) > 10_000
+    assert fast.problems == slow.problems
+
+
+@pytest.mark.parametrize(
+    ("body", "fast_path"),
+    [
+        # as built: escapes, emoji, a wrong id and a repeated question keep their lines
+        (
+            "# comment\nexamples:\n"
+            '  - {q: "kata \\"netral\\" itu apa \\\\ 🙏", id: asas-netralitas}\n'
+            '  - {q: "like story caleg", id: tidak-ada}\n'
+            '  - {q: "Like  story caleg", id: medsos-like}\n',
+            True,
+        ),
+        # anything else goes to the YAML parse: another layout, a YAML word as id
+        ("examples:\n  - q: like story caleg\n    id: medsos-like\n", False),
+        ('examples:\n  - {q: "like story caleg", id: null}\n', False),
+        ('examples:\n  - {q: "\\x41 like", id: medsos-like}\n', False),
+        ("examples: [\n", False),
+    ],
+)
+def test_examples_read_line_by_line_or_parsed_load_the_same(
+    kb_dir: Path, monkeypatch: pytest.MonkeyPatch, body: str, fast_path: bool
+) -> None:
+    path = write_examples(kb_dir, body)
+    assert (load_module._examples_as_built(path) is not None) == fast_path
+    fast, slow = _both_ways(kb_dir, monkeypatch)
+    assert fast.problems == slow.problems
+    assert (fast.kb and fast.kb.examples) == (slow.kb and slow.kb.examples)
