@@ -82,11 +82,21 @@ class LearnedModel:
         return dict(zip(self.classes, (float(v) for v in values), strict=True))
 
     def to_arrays(self) -> Arrays:
-        """The model as plain arrays (for ``np.savez``; no pickling)."""
+        """The model as plain arrays (for ``np.savez``; no pickling). The vocabulary is one
+        UTF-8 byte string of the feature names joined by newlines (no feature holds one): a
+        fixed-width string array would take 8-16 MB more per model, in the file, in the
+        pipe from a training child and in memory while it is read."""
         names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        joined = "\n".join(names)
+        # Tokens are split on white space, so no name holds a newline; one that did would
+        # be kept in a string array instead.
+        if joined.count("\n") == max(len(names) - 1, 0):
+            vocabulary = np.frombuffer(joined.encode(), dtype=np.uint8)
+        else:
+            vocabulary = np.array(names, dtype=np.str_)
         return {
             "classes": np.array(self.classes, dtype=np.str_),
-            "vocabulary": np.array(names, dtype=np.str_),
+            "vocabulary": vocabulary,
             "idf": self.idf,
             "coef": self.coef,
             "intercept": self.intercept,
@@ -96,7 +106,12 @@ class LearnedModel:
     def from_arrays(cls, arrays: Arrays) -> LearnedModel:
         """The inverse of ``to_arrays``; raises ValueError on inconsistent arrays."""
         classes = tuple(str(c) for c in arrays["classes"].tolist())
-        names = [str(v) for v in arrays["vocabulary"].tolist()]
+        stored = arrays["vocabulary"]
+        if stored.dtype == np.uint8:  # one byte string (see to_arrays)
+            text = stored.tobytes().decode()
+            names = text.split("\n") if text else []
+        else:  # a string array, as models were stored before
+            names = [str(v) for v in stored.tolist()]
         idf = np.asarray(arrays["idf"], dtype=np.float64)
         coef = np.ascontiguousarray(arrays["coef"], dtype=np.float32)
         intercept = np.asarray(arrays["intercept"], dtype=np.float32)

@@ -290,3 +290,18 @@ def test_without_a_trainer_the_models_are_built_one_after_the_other() -> None:
 
     assert learned.build_both(lambda: build("first"), lambda: build("second")) == (None, None)
     assert order == ["first True", "second True"]
+
+
+def test_a_model_stored_with_a_string_array_vocabulary_still_loads(
+    small_kb: KnowledgeBase,
+) -> None:
+    """Models stored before the vocabulary became one byte string are still read."""
+    model = train(samples(small_kb))
+    arrays = model.to_arrays()
+    assert arrays["vocabulary"].dtype == np.uint8
+    names = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
+    old = {**arrays, "vocabulary": np.array(names, dtype=np.str_)}
+    again = LearnedModel.from_arrays(old)
+    assert again.vocabulary == model.vocabulary
+    tokens = ("asn", "ikut", "kampanye")
+    assert again.scores(tokens) == model.scores(tokens)
