@@ -11,7 +11,7 @@ signals in BLENDS and each raw-word share in RAW_SHARES (``--blend``, ``--raw-sh
 those; two processes can search two blends side by side): the decision inputs of every
 question are collected (as ``Matcher.match`` computes them; each file's from a matcher whose
 learned ranker was trained without that file's questions, since knowledge/contoh.yaml holds
-the real-style tuning sets' questions: ``crossfit_inputs``), the answer and scope models are
+the tuning sets' questions: ``crossfit_inputs``), the answer and scope models are
 fitted on them (logistic regression; an out-of-scope question weighs OOS_WEIGHT), and the
 thresholds are searched.
 The objective: the most correct answers plus SUGGESTION_CREDIT for each question whose
@@ -114,8 +114,8 @@ def crossfit_inputs(
 ) -> list[list[Inputs]]:
     """For each configuration, the inputs of every file's cases, each file's from a matcher
     whose learned ranker was trained without that file's questions (knowledge/contoh.yaml
-    holds the in-scope questions of the real-style tuning sets: the decision must be fitted
-    on questions the ranker has not seen, as a user's question is). A file none of whose
+    holds the tuning sets' questions: the decision must be fitted on questions the ranker
+    has not seen, as a user's question is). A file none of whose
     questions are examples uses the knowledge base as it is."""
     keys = {example_key(x.question) for x in kb.examples}
     collected: list[list[Inputs]] = [[] for _ in configs]

@@ -181,10 +181,13 @@ class _Validator:
         examples: list[_Located] = []
         categories: list[tuple[str, str, str]] = []  # (id, title, file)
         for f in files:
-            if f.name == EXAMPLES_FILE and (fast := _examples_as_built(f)) is not None:
+            text = self._read(f)
+            if text is None:
+                continue
+            if f.name == EXAMPLES_FILE and (fast := _examples_as_built(self._rel(f), text)):
                 examples.extend(fast)
                 continue
-            doc = self._parse(f)
+            doc = self._parse(self._rel(f), text)
             if doc is None:
                 continue
             data, node = doc
@@ -239,7 +242,8 @@ class _Validator:
     def _rel(self, f: Path) -> str:
         return str(f)
 
-    def _parse(self, f: Path) -> tuple[Any, yaml.Node | None] | None:
+    def _read(self, f: Path) -> str | None:
+        """The file's text, or None (reported) when it is too large or unreadable."""
         name = self._rel(f)
         try:
             size = f.stat().st_size
@@ -248,10 +252,12 @@ class _Validator:
                     name, None, None, f"file too large ({size} bytes; at most {MAX_FILE_BYTES})"
                 )
                 return None
-            text = f.read_text(encoding="utf-8")
+            return f.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             self.error(name, None, None, f"cannot read file: {exc}")
             return None
+
+    def _parse(self, name: str, text: str) -> tuple[Any, yaml.Node | None] | None:
         try:
             # One parse gives both the node tree (for line numbers) and the data.
             loader = _LOADER(text)
@@ -814,22 +820,15 @@ def _str_list(value: Any) -> list[str] | None:
     return value
 
 
-def _examples_as_built(path: Path) -> list[_Located] | None:
+def _examples_as_built(file: str, text: str) -> list[_Located] | None:
     """contoh.yaml read line by line when it has exactly the shape scripts/build_contoh.py
     writes (comments, ``examples:``, one ``- {q: "...", id: ...}`` a line): the same
     examples and lines as the YAML parse, ten times faster (17,000 examples are most of the
-    knowledge base's loading time). None for anything else: the YAML parse reads it, and
-    reports its errors."""
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
+    knowledge base's loading time). None for anything else (an empty list too): the YAML
+    parse reads it, and reports its errors."""
     out: list[_Located] = []
     header = False
-    file = str(path)
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if not header:
@@ -846,4 +845,4 @@ def _examples_as_built(path: Path) -> list[_Located] | None:
             return None
         fields = {"q": number, "id": number}
         out.append(_Located({"q": question, "id": match.group(2)}, file, number, fields))
-    return out if header else None
+    return out or None
