@@ -46,10 +46,11 @@ _ACKNOWLEDGEMENTS_TEXT: Final = """
 """
 ACKNOWLEDGEMENTS: Final = frozenset(_ACKNOWLEDGEMENTS_TEXT.split())
 
-# Being reported or removed is what it costs ("masih bisa dilaporin?", "bisa dicopot?",
-# "bakal ditindak?"): the passive forms only, "lapor ke mana?" asks how to report. They ask
-# for a sanction, but name no punishment (``FollowUpReader.punishment``).
-REPORTED_PREFIXES: Final = ("dilapor", "dicopot", "ditindak")
+# Being reported or acted on is what it costs ("masih bisa dilaporin?", "bakal ditindak?"):
+# the passive forms only, "lapor ke mana?" asks how to report. They ask for a sanction, but
+# name no punishment (``FollowUpReader.punishment``); being removed from office ("bisa
+# dicopot?") names one.
+REPORTED_PREFIXES: Final = ("dilapor", "ditindak")
 
 # Prefixes of words that ask for the sanction of what was just answered.
 SANCTION_PREFIXES: Final = (
@@ -60,6 +61,8 @@ SANCTION_PREFIXES: Final = (
     "hukumane",
     "dipecat",
     "pecat",
+    "dicopot",
+    "dinonjobkan",
     "diberhentikan",
     "denda",
     "penjara",

@@ -101,3 +101,18 @@ def test_standalone_questions(reader: FollowUpReader, message: str) -> None:
 def test_a_return_to_the_earlier_subject(message: str, returns: bool, rest: str) -> None:
     assert FollowUpReader.returns(message) is returns
     assert FollowUpReader.without_pointer(message) == rest
+
+
+@pytest.mark.parametrize(
+    ("message", "named"),
+    [
+        ("langsung dipecat?", True),
+        ("masuk hukuman berat gak?", True),
+        ("camatnya bisa dicopot?", True),  # removal from office is a punishment
+        ("masih bisa dilaporin?", False),  # being reported is not
+        ("bakal ditindak gak?", False),
+        ("lapor ke mana?", False),
+    ],
+)
+def test_a_punishment_is_named(reader: FollowUpReader, message: str, named: bool) -> None:
+    assert reader.punishment(message) is named

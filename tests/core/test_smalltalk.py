@@ -56,6 +56,10 @@ def test_kind(smalltalk: SmallTalk, message: str, kind: str | None) -> None:
         ("Assalamualaikum wr wb", "salam"),
         ("siap ndan", "oke"),
         ("oh gitu, paham min", "oke"),
+        # sent to the wrong chat: not a question, and not the winning-team group entry
+        ("maaf salah grup", "oke"),
+        ("mohon maaf salah kirim pak", "oke"),
+        ("sorry salah group 🙏", "oke"),
     ],
 )
 def test_engine_answers_small_talk_kindly(engine: Engine, message: str, kind: str) -> None:
