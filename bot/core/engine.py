@@ -214,7 +214,7 @@ class Engine:
                 # The previous turn only offered entries: the sanction of which one? Answer
                 # when the question joined to it now reads clearly, else offer them again.
                 joined = f"{previous.text} {question}"
-                together = self.safety.apply(self.matcher.match(joined))
+                together = self.safety.apply(self.matcher.match(joined, by_sentence=False))
                 if together.status == "answered" and together.entry is not None:
                     answered = replace(together, query=question)
                     return self._again(answered, together.entry, previous, kind, focus, status)
@@ -225,7 +225,7 @@ class Engine:
         if kind is None or (kind == "short" and not self._mostly_known(own.tokens)):
             return self._remember(alone, question, status, previous)
         joined = f"{previous.text} {question}"
-        ranked_together = self.matcher.match(joined)
+        ranked_together = self.matcher.match(joined, by_sentence=False)
         together = replace(self.safety.apply(ranked_together), query=question)
         focus = focus_asked
         top_candidate = ranked_together.candidates[0].entry if ranked_together.candidates else None

@@ -119,6 +119,8 @@ def test_unsure_elliptical_followup_is_no_dead_end(engine: Engine) -> None:
         "ok deh, sudah jelas",
         "matur nuwun sanget pak, sampun jelas 🙏",
         "makasih ye bang, mantep dah jawabannya",
+        # joined to the question before it, its own sentence would answer that one again
+        "kalau tps saya di mana ya?",
     ],
 )
 def test_small_talk_and_out_of_scope_not_hijacked(engine: Engine, second: str) -> None:

@@ -640,6 +640,18 @@ def test_the_sentence_rule_costs_nothing_when_it_is_off(
     assert passes(0.5) == 4  # and each of its three sentences
 
 
+def test_a_sentence_answers_only_when_asked_to(engine: Engine) -> None:
+    # A question and an unrelated follow-up joined (as Engine.converse joins them): the
+    # first sentence alone answers, which is right for a story and wrong for the joined
+    # reading of a follow-up.
+    joined = "asn boleh ikut kampanye? kalau tps saya di mana ya?"
+    matcher = engine.matcher
+    by_sentence = matcher.match(joined)
+    assert by_sentence.status == "answered" and by_sentence.entry is not None
+    assert by_sentence.entry.id == "ikut-kampanye"
+    assert matcher.match(joined, by_sentence=False).status != "answered"
+
+
 @pytest.mark.parametrize(
     ("question", "answered"),
     [
