@@ -320,8 +320,15 @@ def test_decide(top: float, runner_up: float, offtopic: float, status: str) -> N
     assert decide(top, runner_up, offtopic, w) == status
 
 
-def _inputs(top: float, runner_up: float, offtopic: float) -> DecisionInputs:
-    features = tuple(float(i == len(DECISION_FEATURES) - 1) for i in range(len(DECISION_FEATURES)))
+def _inputs(
+    top: float, runner_up: float, offtopic: float, *, overlap: float = 0.5
+) -> DecisionInputs:
+    """Inputs with a bias, and the top entry's phrase and cover overlap set to ``overlap``."""
+    lexical = {DECISION_FEATURES.index(f"{x} of the top entry") for x in ("phrase", "cover")}
+    features = tuple(
+        1.0 if i == len(DECISION_FEATURES) - 1 else overlap if i in lexical else 0.0
+        for i in range(len(DECISION_FEATURES))
+    )
     return DecisionInputs(features, top, runner_up, offtopic, (("x", top),))
 
 
@@ -363,6 +370,14 @@ def test_decide_with_models(
         offtopic_lead=0.0,
     )
     assert decide_with(_inputs(top, 0.5, offtopic), w) == status
+
+
+def test_without_a_word_in_common_only_the_plain_reply() -> None:
+    # Sure models, a high score, but not one word of the question in the top entry's
+    # phrasings or keywords: the learned ranker's guess alone is no signal.
+    w = replace(DEFAULT_WEIGHTS, answer_model=SURE, scope_model=SURE, margin=0.0)
+    assert decide_with(_inputs(0.8, 0.5, 0.0), w) == "answered"
+    assert decide_with(_inputs(0.8, 0.5, 0.0, overlap=0.0), w) == "no_match"
 
 
 def test_decide_with_without_models_is_decide() -> None:
