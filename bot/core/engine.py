@@ -250,11 +250,13 @@ class Engine:
             # came before ("lapor asn yg kampanye ke mana"), are a new question.
             return self._remember(alone, question, status, previous)
         if own.offtopic is not None:
-            # Declined alone. A follow-up without a word of another subject ("kalau di hari
-            # libur?", "udah terlanjur dimakan gimana" after a campaign or gift question) is
-            # taken in context when the joined reading is answered; "kalau gajinya?" is not.
+            # Declined alone. A follow-up that leans on what came before ("kalau di hari
+            # libur?" after a campaign question) or asks what it costs, without a word of
+            # another subject, is taken in context when the joined reading is answered;
+            # "kalau gajinya?" is not, nor a few words that stand alone on an out-of-scope
+            # subject ("tps saya di mana ya?" after a question on voting).
             if (
-                kind in ("elliptical", "short")
+                (kind == "elliptical" or (kind == "short" and focus_asked is not None))
                 and not other_subject
                 and together.status == "answered"
                 and together.offtopic is None

@@ -128,6 +128,13 @@ def test_small_talk_and_out_of_scope_not_hijacked(engine: Engine, second: str) -
     assert (status, entry_id, followup) == ("no_match", None, None)
 
 
+def test_a_few_words_on_an_out_of_scope_subject_stand_alone(engine: Engine) -> None:
+    # Declined alone (where to vote is election logistics), without "kalau"/"terus"
+    # leaning on the voting question before it: not that question's entry again.
+    status, entry_id, _ = second_turn(engine, "asn boleh nyoblos kan?", "tps saya di mana ya?")
+    assert (status, entry_id) == ("no_match", None)
+
+
 @pytest.mark.parametrize(
     ("first", "second", "expected"),
     [
