@@ -13,7 +13,8 @@ import pytest
 
 from bot import stemcache
 from bot.core.normalize import stem_cache
-from tests.conftest import ROOT
+from tests.auxil.modelseed import seed_models
+from tests.conftest import KNOWLEDGE, ROOT
 
 
 @pytest.fixture
@@ -67,6 +68,7 @@ def _ask(cache_dir: Path, question: str) -> dict[str, object]:
 
 
 def test_a_run_saves_the_cache_and_the_next_gives_the_same_answer(tmp_path: Path) -> None:
+    seed_models(tmp_path, KNOWLEDGE, ROOT)  # the stems are under test, not the models
     question = "boleh gak pns berkampanye untuk paslon di medsos"
     first = _ask(tmp_path, question)
     (saved,) = tmp_path.glob("stems-sastrawi-*.json")

@@ -27,6 +27,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.auxil.fakebotapi import FakeBotAPI
+from tests.auxil.modelseed import models_folder
 from tests.conftest import KNOWLEDGE, ROOT
 
 PUBLIC_URL = "https://netral.example.org/telegram"
@@ -177,6 +178,8 @@ def replica_env(api: FakeBotAPI, db: str, key_file: Path, **extra: str) -> dict[
         "NETRAL_KEY_FILE": str(key_file),
         "NETRAL_KNOWLEDGE_DIR": str(KNOWLEDGE),
         "NETRAL_LOG_LEVEL": "WARNING",
+        # the real knowledge base's models, trained once for the whole test session
+        "NETRAL_CACHE_DIR": str(models_folder(KNOWLEDGE, ROOT)),
         **extra,
     }
 

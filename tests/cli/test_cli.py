@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 from bot.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from bot.cli.engine import run_console
 from bot.core.engine import Engine
+from tests.auxil.modelseed import models_folder
 from tests.conftest import KNOWLEDGE, ROOT, SMALL_KB
 
 KB = ["--knowledge", str(SMALL_KB)]
@@ -81,6 +83,7 @@ def test_ask_conversation_reads_followups_in_context(
         "\nhukumannya apa?\n"  # a new conversation: nothing to refer to
     )
     monkeypatch.setattr(sys, "stdin", io.StringIO(turns))
+    monkeypatch.setenv("NETRAL_CACHE_DIR", str(models_folder(KNOWLEDGE, ROOT)))
     code = main(["--knowledge", str(KNOWLEDGE), "ask", "--json", "--conversation", "-"])
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert code == EXIT_OK
@@ -323,8 +326,9 @@ def test_engine_commands_skip_the_bot_modules() -> None:
         "heavy = ('telegram', 'aiosqlite', 'bot.tg', 'bot.review', 'bot.querylog.sqlite'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
+    env = {**os.environ, "NETRAL_CACHE_DIR": str(models_folder(KNOWLEDGE, ROOT))}
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
 

@@ -26,6 +26,7 @@ from bot.core.models import KnowledgeBase
 from bot.core.safety import PERMISSIVE, SafetyNet, is_permissive_first
 from bot.knowledge.evalset import load_cases
 from bot.knowledge.lint import NEAR_DUPLICATE, near_duplicate_pairs
+from tests.auxil.modelseed import seed_models
 from tests.conftest import KNOWLEDGE, ROOT
 
 COMPOUND = ROOT / "tests" / "data" / "forbidden-compound.yaml"
@@ -184,6 +185,7 @@ def test_f17_zero_width_characters_do_not_split_words(
 
 
 def test_f12_question_words_are_not_saved(tmp_path: Path) -> None:
+    seed_models(tmp_path, KNOWLEDGE, ROOT)  # the stems are under test, not the models
     env = {**os.environ, "NETRAL_CACHE_DIR": str(tmp_path)}
     question = "Saya Bernadetta Kusumaningtyas dari Kecamatan Sukamenanggung, boleh ikut kampanye?"
     subprocess.run(

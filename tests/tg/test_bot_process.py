@@ -12,6 +12,7 @@ import pytest
 
 from bot.querylog import open_storage
 from tests.auxil.fakebotapi import FakeBotAPI
+from tests.auxil.modelseed import models_folder
 from tests.conftest import KNOWLEDGE, ROOT
 
 USERS = 150
@@ -25,6 +26,8 @@ def bot_env(api: FakeBotAPI, db: Path, level: str = "INFO") -> dict[str, str]:
         "NETRAL_DB": str(db),
         "NETRAL_KNOWLEDGE_DIR": str(KNOWLEDGE),
         "NETRAL_LOG_LEVEL": level,
+        # the real knowledge base's models, trained once for the whole test session
+        "NETRAL_CACHE_DIR": str(models_folder(KNOWLEDGE, ROOT)),
     }
 
 
