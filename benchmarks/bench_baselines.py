@@ -145,14 +145,9 @@ class Baselines:
         return (("answered", ranked[:1]) if ranked else ("no_match", [])), ranked
 
     def learned(self, q: str) -> tuple[Outcome, list[str]]:
-        model = self.matcher.learned
-        assert model is not None
-        scores = model.scores(self.matcher.tokens(q))
-        raw_model = self.matcher.learned_raw
-        if raw_model is not None:  # the two models, blended as the matcher blends them
-            share = self.matcher.weights.raw_share
-            other = raw_model.scores(self.matcher.raw(q))
-            scores = {k: (1 - share) * v + share * other[k] for k, v in scores.items()}
+        assert self.matcher.learned is not None
+        # the two models, blended as the matcher blends them
+        scores = self.matcher.learned_margins(self.matcher.tokens(q), self.matcher.raw(q))
         order = sorted(scores, key=lambda c: (-scores[c], c))
         ranked = [c for c in order if not c.startswith(TOPIC_PREFIX)]
         if order[0].startswith(TOPIC_PREFIX):

@@ -4,10 +4,11 @@ Usage: python scripts/label_oos_topics.py --out tests/data/oos-topics SET.yaml [
 
 The blind writers marked out-of-scope questions ``expect: null`` without naming a topic of
 knowledge/luar-cakupan.yaml. The learned ranker learns to decline from topic classes, so
-each such question gets the topic that the current models (both, their margins added)
-rank highest among the topics; the topic only chooses which referral a similar question
-is declined with. Writes ``OUT/<set name>.yaml`` (``- {q, expect: "~topic"}``) for
-``scripts/build_contoh.py --main-first``. Never pass a held-out set.
+each such question gets the topic that the current models (blended as the matcher blends
+them, ``Matcher.learned_margins``) rank highest among the topics; the topic only chooses
+which referral a similar question is declined with. Writes ``OUT/<set name>.yaml``
+(``- {q, expect: "~topic"}``) for ``scripts/build_contoh.py --main-first``. Never pass a
+held-out set.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     modelcache.enable()
     matcher = Matcher(require_knowledge(args.knowledge))
-    tokens_model, words_model = matcher.learned, matcher.learned_raw
-    if tokens_model is None:
+    if matcher.learned is None:
         raise SystemExit("the learned ranker is off: nothing to label with")
     args.out.mkdir(parents=True, exist_ok=True)
     for path in args.sets:
@@ -42,10 +42,7 @@ def main() -> None:
             if item.get("expect") is not None:
                 continue
             question = bounded(item["q"])
-            margins = tokens_model.scores(matcher.tokens(question))
-            if words_model is not None:
-                raw = words_model.scores(matcher.raw(question))
-                margins = {k: v + raw.get(k, 0.0) for k, v in margins.items()}
+            margins = matcher.learned_margins(matcher.tokens(question), matcher.raw(question))
             topic = max((k for k in margins if k.startswith(TOPIC_PREFIX)), key=margins.__getitem__)
             items.append({"q": item["q"], "expect": topic})
         header = (

@@ -804,18 +804,26 @@ class Matcher:
             out.append(_Scored(item, score, best_phrase, cover, best_fuzzy, best_text, signal))
         return out
 
-    def _learned_signals(self, tokens: Sequence[str], raw: Sequence[str]) -> dict[int, float]:
-        """The learned ranker's signal per document index (entries and topics): the token
-        model's margin, blended with the raw-word model's when there are raw words."""
-        if self.learned is None or not tokens:
+    def learned_margins(self, tokens: Sequence[str], raw: Sequence[str]) -> dict[str, float]:
+        """The learned ranker's margin per class (entry ids, ``~``topic ids): the token
+        model's, blended with the raw-word model's (``Weights.raw_share``) when there are
+        raw words; empty when the ranker is off."""
+        if self.learned is None:
             return {}
-        out: dict[int, float] = {}
         margins = self.learned.scores(tokens)
         if raw and self.learned_raw is not None:
             share = self.weights.raw_share
             other = self.learned_raw.scores(raw)
             margins = {k: (1 - share) * v + share * other.get(k, v) for k, v in margins.items()}
-        for label, margin in margins.items():
+        return margins
+
+    def _learned_signals(self, tokens: Sequence[str], raw: Sequence[str]) -> dict[int, float]:
+        """The learned ranker's signal per document index (entries and topics), from
+        ``learned_margins``; none for a text without tokens."""
+        if not tokens:
+            return {}
+        out: dict[int, float] = {}
+        for label, margin in self.learned_margins(tokens, raw).items():
             index = self._topic_index.get(label)
             if index is None:
                 index = self._entry_index.get(label)
